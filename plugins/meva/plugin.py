@@ -1,0 +1,2 @@
+def posebench_register_models(register):
+    pass

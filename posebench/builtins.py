@@ -1,0 +1,20 @@
+"""The core's own plugin: built-in metrics and protocols, registered like any other."""
+from __future__ import annotations
+
+from posebench.hookspecs import hookimpl
+
+
+@hookimpl
+def posebench_register_metrics(register):
+    from posebench.metrics import functional as F
+
+    for name, fn, unit in F.REGISTERED_METRICS:
+        register(name, fn, unit=unit)
+
+
+@hookimpl
+def posebench_register_protocols(register):
+    from posebench.metrics.protocols import BUILTIN_PROTOCOLS
+
+    for protocol in BUILTIN_PROTOCOLS:
+        register(protocol.id, protocol, description=protocol.description)

@@ -1,0 +1,55 @@
+"""The plugin hooks of posebench, in one place.
+
+A plugin is a module (or object) with functions named like the specs below. Built-in
+models and datasets register through exactly these hooks, from the ``posebench``
+entry-point group, the same way a third-party package does::
+
+    # pyproject.toml of a third-party package
+    [project.entry-points.posebench]
+    mymodel = "mymodel_posebench.plugin"
+
+Each ``register`` callable takes ``(name, factory, **metadata)``; see
+:class:`posebench.registry.Registry` for what is checked.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable
+
+import pluggy
+
+if TYPE_CHECKING:  # pragma: no cover
+    import click
+
+hookspec = pluggy.HookspecMarker("posebench")
+hookimpl = pluggy.HookimplMarker("posebench")
+
+
+@hookspec
+def posebench_register_models(register: Callable) -> None:
+    """Register model factories: ``register("meva", build_fn, description=..., window=90)``.
+
+    ``build_fn(cfg: dict | None) -> posebench.models.PoseModel``.
+    """
+
+
+@hookspec
+def posebench_register_datasets(register: Callable) -> None:
+    """Register dataset factories: ``register("cmu", factory, description=..., licence=...)``.
+
+    ``factory(root: Path | None) -> posebench.data.PoseDataset``.
+    """
+
+
+@hookspec
+def posebench_register_metrics(register: Callable) -> None:
+    """Register per-frame metric functions: ``register("mpjpe", fn, unit="mm")``."""
+
+
+@hookspec
+def posebench_register_protocols(register: Callable) -> None:
+    """Register evaluation protocols: ``register("myproto-v1", Protocol(...))``."""
+
+
+@hookspec
+def posebench_register_commands(cli: "click.Group") -> None:
+    """Add click commands or groups to the ``posebench`` CLI."""

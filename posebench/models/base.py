@@ -1,0 +1,96 @@
+"""The model contract: what a model plugin receives, returns, and how it trains.
+
+A model is a ``torch.nn.Module`` subclass of :class:`PoseModel`. The harness cuts each
+track into windows of ``model.window`` frames (padding and stitching per protocol), so
+a model only ever sees fixed-length windows.
+
+Receives (:class:`WindowBatch`): ``features`` (B, T, F); ``kp2d`` (B, T, 14, 3) when the
+dataset has 2D keypoints and the model lists ``"kp2d"`` in ``inputs``; ``fps``. During
+training the batch also carries targets.
+
+Returns (:class:`PoseOutput`): ``rotmat`` (B, T, 24, 3, 3) SMPL local rotations,
+``betas`` (B, T, 10), ``cam`` (B, T, 3) weak perspective ``[s, tx, ty]``, ``joints24_m``
+(B, T, 24, 3) and ``joints_lsp14_m`` (B, T, 14, 3) in metres (body-model space, root at
+the pelvis), ``kp2d`` (B, T, 14, 2) projected into the crop's [-1, 1] coordinates.
+
+Trains: the core loop (:mod:`posebench.training`) calls ``model.training_losses(batch,
+out)``, which returns a dict of scalar tensors with a ``"loss"`` entry to minimise; a
+model with an extra adversary may implement ``after_step(batch, out)``, which updates it
+with its own optimiser and returns a dict of floats to log.
+
+Saves and loads: ``model.state_dict()`` + ``model.hparams`` (a plain dict that
+``build_model(name, cfg)`` accepts) go into a checkpoint written by
+:func:`posebench.training.checkpoint.save_checkpoint`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from typing import ClassVar
+
+import torch
+from torch import nn
+
+
+@dataclass
+class WindowBatch:
+    """A batch of B windows of T frames. Targets are ``None`` at inference time."""
+
+    features: torch.Tensor  # (B, T, F)
+    fps: float
+    kp2d: torch.Tensor | None = None  # (B, T, 14, 3) crop-normalised x, y, confidence
+    mask: torch.Tensor | None = None  # (B, T) 1 for real frames, 0 for padding
+    # targets
+    joints3d_m: torch.Tensor | None = None  # (B, T, 14, 3) LSP-14, camera frame
+    pose_rotmat: torch.Tensor | None = None  # (B, T, 24, 3, 3)
+    betas: torch.Tensor | None = None  # (B, T, 10)
+    w_3d: torch.Tensor | None = None  # (B, T) 1 where joints3d_m is known
+    w_smpl: torch.Tensor | None = None  # (B, T) 1 where pose/betas are known
+
+    def to(self, device) -> "WindowBatch":
+        moved = {}
+        for f in fields(self):
+            v = getattr(self, f.name)
+            moved[f.name] = v.to(device) if isinstance(v, torch.Tensor) else v
+        return replace(self, **moved)
+
+    @property
+    def batch_size(self) -> int:
+        return int(self.features.shape[0])
+
+    @property
+    def seq_len(self) -> int:
+        return int(self.features.shape[1])
+
+
+@dataclass
+class PoseOutput:
+    rotmat: torch.Tensor  # (B, T, 24, 3, 3)
+    betas: torch.Tensor  # (B, T, 10)
+    cam: torch.Tensor  # (B, T, 3)
+    joints24_m: torch.Tensor  # (B, T, 24, 3)
+    joints_lsp14_m: torch.Tensor  # (B, T, 14, 3)
+    kp2d: torch.Tensor  # (B, T, 14, 2)
+    vertices_m: torch.Tensor | None = None  # (B, T, V, 3)
+    extras: dict | None = None  # model-specific tensors (e.g. VAE poses), for losses
+
+
+class PoseModel(nn.Module):
+    """Base class of every model plugin. Subclasses set the class attributes."""
+
+    name: ClassVar[str] = "model"
+    window: ClassVar[int] = 16  # frames per window the model is fed
+    inputs: ClassVar[tuple[str, ...]] = ("features",)
+
+    def __init__(self, hparams: dict | None = None):
+        super().__init__()
+        self.hparams: dict = dict(hparams or {})
+
+    def forward(self, batch: WindowBatch) -> PoseOutput:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def training_losses(self, batch: WindowBatch, out: PoseOutput) -> dict[str, torch.Tensor]:
+        raise NotImplementedError(f"{type(self).__name__} does not train")
+
+    def after_step(self, batch: WindowBatch, out: PoseOutput) -> dict[str, float]:
+        """Optional extra update after the main optimiser step (e.g. a discriminator)."""
+        return {}
