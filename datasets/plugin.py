@@ -1,1 +1,36 @@
+"""Registers the built-in datasets through the public hook, as a third party would."""
+from __future__ import annotations
 
+from posebench.hookspecs import hookimpl
+
+
+def _lazy(module: str, attr: str):
+    """Import the dataset module only when the dataset is used, so `posebench datasets` stays fast."""
+
+    def factory(root=None, **kwargs):
+        import importlib
+
+        return getattr(importlib.import_module(f"posebench_datasets.{module}"), attr)(root, **kwargs)
+
+    factory.__qualname__ = f"{module}.{attr}"
+    return factory
+
+
+@hookimpl
+def posebench_register_datasets(register):
+    register("cmu", _lazy("cmu", "CmuBenchmark"), description="CMU mocap benchmark: real motion, synthetic cameras "
+             "and detector noise (shipped, fetchable)", licence="CMU mocap terms: free for all uses, no resale")
+    register("3dpw", _lazy("threedpw", "ThreeDPW"), description="3DPW sequenceFiles/*.pkl (original release)",
+             licence="3DPW: non-commercial research licence, download it yourself")
+    register("3dpw-vibe", _lazy("vibe_db", "ThreeDPWVibe"), description="VIBE-preprocessed 3dpw_{val,test}_db.pt",
+             licence="3DPW + VIBE data: non-commercial research licences")
+    register("mpii3d", _lazy("vibe_db", "MpiInf3dhpVibe"), description="VIBE-preprocessed mpii3d_{train,val}_db.pt",
+             licence="MPI-INF-3DHP: non-commercial research licence")
+    register("h36m", _lazy("vibe_db", "H36mVibe"), description="MEVA-format h36m_{train,test}_db.pt",
+             licence="Human3.6M: non-commercial research licence")
+    register("pennaction", _lazy("vibe_db", "PennActionVibe"), description="VIBE-preprocessed pennaction_train_db.pt",
+             licence="Penn Action: research use")
+    register("insta", _lazy("insta", "InstaVariety"), description="VIBE insta_train_db.h5 (2D only)",
+             licence="InstaVariety: research use")
+    register("amass", _lazy("amass", "Amass"), description="AMASS SMPL-H .npz motion (motion prior only)",
+             licence="AMASS: non-commercial research licence")

@@ -211,7 +211,13 @@ def load_dataset(name: str, root=None):
 
 
 def get_protocol(name: str):
-    return get_plugin_system().protocols.get(name).obj
+    """A protocol by id (``posebench-v1``) or by family name (``posebench`` -> newest version)."""
+    protocols = get_plugin_system().protocols
+    if name not in protocols:
+        versions = [n for n in protocols.names() if n.rsplit("-v", 1)[0] == name and n.rsplit("-v", 1)[-1].isdigit()]
+        if versions:
+            name = max(versions, key=lambda n: int(n.rsplit("-v", 1)[1]))
+    return protocols.get(name).obj
 
 
 def get_metric(name: str):
