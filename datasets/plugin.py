@@ -16,10 +16,37 @@ def _lazy(module: str, attr: str):
     return factory
 
 
+def _lazy_quick_cmu():
+    base = _lazy("cmu", "CmuBenchmark")
+
+    def factory(root=None, **kwargs):
+        return base(root, subset="quick", **kwargs)
+
+    factory.__qualname__ = "cmu.CmuBenchmark(subset='quick')"
+    return factory
+
+
+def _lazy_function(module: str, attr: str):
+    def call(*args, **kwargs):
+        import importlib
+
+        return getattr(importlib.import_module(f"posebench_datasets.{module}"), attr)(*args, **kwargs)
+
+    call.__qualname__ = f"{module}.{attr}"
+    return call
+
+
+CMU_LICENCE = "CMU Graphics Lab Motion Capture Database: free for all uses, no resale of the data"
+
+
 @hookimpl
 def posebench_register_datasets(register):
+    cmu_extras = dict(licence=CMU_LICENCE, fetch=_lazy_function("cmu", "fetch"),
+                      show=_lazy_function("cmu_figure", "show"))
     register("cmu", _lazy("cmu", "CmuBenchmark"), description="CMU mocap benchmark: real motion, synthetic cameras "
-             "and detector noise (shipped, fetchable)", licence="CMU mocap terms: free for all uses, no resale")
+             "and detector noise (fetchable)", **cmu_extras)
+    register("cmu-quick", _lazy_quick_cmu(), description="A small fixed subset of the CMU benchmark for quick runs "
+             "and tests", **cmu_extras)
     register("3dpw", _lazy("threedpw", "ThreeDPW"), description="3DPW sequenceFiles/*.pkl (original release)",
              licence="3DPW: non-commercial research licence, download it yourself")
     register("3dpw-vibe", _lazy("vibe_db", "ThreeDPWVibe"), description="VIBE-preprocessed 3dpw_{val,test}_db.pt",

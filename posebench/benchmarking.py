@@ -1,0 +1,100 @@
+"""Evaluate several trained models (x seeds) on one dataset split and compare them, paired.
+
+This is what ``posebench eval`` and ``posebench compare`` run. Every model sees the same
+tracks and is scored under the same protocol, so the per-sequence errors are paired and
+the differences between models get bootstrap confidence intervals over sequences.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from posebench import results
+from posebench.errors import PosebenchError
+from posebench.evaluation import default_device, predict, score_predictions
+from posebench.metrics.compare import compare_models
+from posebench.paths import checkpoint_dir
+from posebench.registry import get_plugin_system, get_protocol, load_dataset
+
+COMPARE_METRICS = ("mpjpe", "pa_mpjpe", "acc_err", "accel")
+
+
+@dataclass
+class EvalReport:
+    rows: list[dict]
+    per_sequence: pd.DataFrame
+    comparison: pd.DataFrame | None
+    meta: dict = field(default_factory=dict)
+
+    def table(self) -> str:
+        return results.format_table(self.rows)
+
+
+def find_checkpoint(model: str, dataset: str, seed: int, explicit: dict[str, str]) -> Path:
+    if model in explicit:
+        path = Path(explicit[model]).expanduser()
+        if not path.is_file():
+            raise PosebenchError(f"checkpoint for {model!r} not found: {path}")
+        return path
+    path = checkpoint_dir(model, dataset, seed) / "best.pt"
+    if not path.is_file():
+        raise PosebenchError(
+            f"no trained checkpoint for model {model!r} on dataset {dataset!r} (seed {seed}) at {path}. "
+            f"Make it with: posebench train {model} --dataset {dataset} --seed {seed}")
+    return path
+
+
+def load_trained_model(path: Path, device: str):
+    from posebench.training.checkpoint import load_model
+
+    return load_model(path, map_location=device).to(device)
+
+
+def run_eval(models: list[str], dataset: str, *, split: str = "test", protocol: str = "posebench",
+             seeds: list[int] = (0,), checkpoints: dict[str, str] | None = None, device: str | None = None,
+             progress: bool = True, dataset_kwargs: dict | None = None) -> EvalReport:
+    system = get_plugin_system()
+    for m in models:
+        system.models.get(m)  # unknown names fail before any work, with close matches
+    proto = get_protocol(protocol)
+    device = device or default_device()
+    checkpoints = checkpoints or {}
+    if checkpoints and len(seeds) > 1:
+        raise PosebenchError("--checkpoint names one file per model; use it with a single seed")
+    ds = load_dataset(dataset, **(dataset_kwargs or {}))
+    tracks = ds.tracks(split)
+    if not tracks:
+        raise PosebenchError(f"dataset {dataset!r} has no tracks in split {split!r}")
+    rows, per_seq_frames, ckpt_info = [], [], {}
+    per_model_tables: dict[str, pd.DataFrame] = {}
+    for model_name in models:
+        summaries, tables = [], []
+        for seed in seeds:
+            path = find_checkpoint(model_name, dataset, seed, checkpoints)
+            model = load_trained_model(path, device)
+            preds = predict(model, tracks, proto, device=device, progress=progress)
+            result = score_predictions(preds, tracks, proto)
+            summaries.append(result.summary)
+            table = result.per_sequence.assign(model=model_name, seed=seed)
+            tables.append(table)
+            ckpt_info[f"{model_name}/seed{seed}"] = {"path": str(path), "sha256": results.file_sha256(path)}
+        rows += results.summary_rows(model_name, dataset, proto.id, summaries)
+        seq_table = pd.concat(tables, ignore_index=True)
+        per_seq_frames.append(seq_table)
+        # Seeds are averaged per sequence before pairing models on the same sequences.
+        numeric = [c for c in seq_table.columns if c not in ("sequence", "model", "seed")]
+        per_model_tables[model_name] = seq_table.groupby("sequence", sort=True)[numeric].mean().reset_index()
+    comparison = None
+    if len(models) > 1:
+        metrics = [m for m in COMPARE_METRICS if all(m in t.columns for t in per_model_tables.values())]
+        comparison = compare_models(per_model_tables, metrics)
+    status = ds.status()
+    meta = {
+        "dataset": dataset, "split": split, "n_tracks": len(tracks), "seeds": list(seeds),
+        "protocol": proto.definition(), "checkpoints": ckpt_info, "device": device,
+        "provenance": {"dataset_files": getattr(ds, "file_hashes", lambda: {})(),
+                       "dataset_root": str(status.root)},
+    }
+    return EvalReport(rows, pd.concat(per_seq_frames, ignore_index=True), comparison, meta)

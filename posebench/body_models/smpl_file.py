@@ -1,0 +1,240 @@
+"""Read SMPL model files without chumpy, and without running code from the file.
+
+Official SMPL ``.pkl`` files are Python-2 pickles. Some of their arrays (``shapedirs``, often
+``v_template``, ``posedirs``, ``J``) are ``chumpy.ch.Ch`` objects, and ``J_regressor`` is a
+``scipy.sparse.csc_matrix``. chumpy no longer imports on current numpy, so this module unpickles
+with an allow-list:
+
+- numpy array and scalar reconstruction, numpy dtypes;
+- scipy.sparse csc/csr matrices, rebuilt here from their stored (data, indices, indptr, shape);
+- chumpy classes, replaced by a stand-in that keeps the array stored in the object's ``x``
+  (a plain ``Ch`` pickles its ``__dict__`` minus caches, so the value is its ``x`` term);
+- a few data-only builtins.
+
+Any other global (``os.system``, ``builtins.eval``, ...) raises DataFormatError naming the file
+and the refused global; nothing it names is imported or called.
+
+``.npz`` files (as written by smplx's chumpy-removal tool) are read with ``allow_pickle=False``.
+"""
+from __future__ import annotations
+
+import builtins
+import copyreg
+import pickle
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse
+
+from posebench.errors import DataFormatError
+
+NUM_VERTICES = 6890
+NUM_FACES = 13776
+NUM_JOINTS = 24
+NUM_POSE_BASIS = 207  # 23 joints x 9 rotation-matrix entries
+
+# key -> (expected shape with None for "at least 10" in the last dim, dtype)
+SMPL_FIELDS: dict[str, tuple[tuple[int | None, ...], type]] = {
+    "v_template": ((NUM_VERTICES, 3), np.float64),
+    "shapedirs": ((NUM_VERTICES, 3, None), np.float64),
+    "posedirs": ((NUM_VERTICES, 3, NUM_POSE_BASIS), np.float64),
+    "J_regressor": ((NUM_JOINTS, NUM_VERTICES), np.float64),
+    "weights": ((NUM_VERTICES, NUM_JOINTS), np.float64),
+    "kintree_table": ((2, NUM_JOINTS), np.int64),
+    "f": ((NUM_FACES, 3), np.int64),
+}
+MIN_SHAPE_COMPONENTS = 10
+
+
+class _ChumpyStandIn:
+    """Takes the place of any chumpy class; keeps the pickled state, runs nothing."""
+
+    def __init__(self, *args, **kwargs):  # only reached through copyreg._reconstructor
+        self.state = {}
+
+    def __setstate__(self, state):
+        self.state = state if isinstance(state, dict) else {"state": state}
+
+    def to_array(self) -> np.ndarray | None:
+        """The stored value (``x`` of a plain Ch; ``r`` if a cached result was kept)."""
+        for key in ("x", "r"):
+            value = self.state.get(key)
+            if isinstance(value, _ChumpyStandIn):
+                value = value.to_array()
+            if isinstance(value, np.ndarray) or np.isscalar(value):
+                return np.asarray(value)
+        return None
+
+
+class _SparseStandIn:
+    """Takes the place of scipy.sparse csc/csr matrices; rebuilt from the stored arrays."""
+
+    format = "csc"
+
+    def __init__(self, *args, **kwargs):
+        self.state = {}
+
+    def __setstate__(self, state):
+        self.state = state if isinstance(state, dict) else {}
+
+    def to_dense(self) -> np.ndarray:
+        s = self.state
+        shape = s.get("_shape", s.get("shape"))
+        if shape is None or not all(k in s for k in ("data", "indices", "indptr")):
+            raise ValueError(f"sparse matrix state lacks data/indices/indptr/shape (has {sorted(s)})")
+        cls = scipy.sparse.csc_matrix if self.format == "csc" else scipy.sparse.csr_matrix
+        matrix = cls((np.asarray(s["data"]), np.asarray(s["indices"]), np.asarray(s["indptr"])), shape=tuple(shape))
+        return np.asarray(matrix.todense())
+
+
+class _CscStandIn(_SparseStandIn):
+    format = "csc"
+
+
+class _CsrStandIn(_SparseStandIn):
+    format = "csr"
+
+
+def _numpy_global(module: str, name: str):
+    """Allowed numpy globals (old ``numpy.core`` names map onto ``numpy._core``)."""
+    multiarray = {"_reconstruct": np._core.multiarray._reconstruct, "scalar": np._core.multiarray.scalar}
+    if module in ("numpy.core.multiarray", "numpy._core.multiarray") and name in multiarray:
+        return multiarray[name]
+    if module in ("numpy.core.numeric", "numpy._core.numeric") and name == "_frombuffer":
+        return np._core.numeric._frombuffer
+    if module == "numpy" and name in ("ndarray", "dtype"):
+        return getattr(np, name)
+    if module == "numpy.dtypes" and name.endswith("DType") and hasattr(np.dtypes, name):
+        return getattr(np.dtypes, name)
+    return None
+
+
+_SPARSE_MODULES = ("scipy.sparse.csc", "scipy.sparse._csc", "scipy.sparse.csr", "scipy.sparse._csr")
+_SPARSE_CLASSES = {"csc_matrix": _CscStandIn, "csr_matrix": _CsrStandIn}
+_CHUMPY_MODULES = ("chumpy.ch", "chumpy.ch_ops", "chumpy.reordering")
+_BUILTINS = {
+    name: getattr(builtins, name)
+    for name in ("set", "frozenset", "dict", "list", "tuple", "int", "float", "complex", "bool", "str", "bytes",
+                 "bytearray", "slice", "range", "object")
+}  # fmt: skip
+
+
+def _encode(text, encoding="utf-8", errors="strict"):
+    """``_codecs.encode``, which Python-3 protocol-2 pickles use for bytes; only text codecs."""
+    if not isinstance(text, str) or encoding.lower().replace("-", "") not in ("latin1", "utf8", "ascii"):
+        raise pickle.UnpicklingError(f"_codecs.encode with encoding {encoding!r} refused")
+    return text.encode(encoding, errors)
+
+
+class SafeSmplUnpickler(pickle.Unpickler):
+    """Allow-list unpickler for SMPL model pickles; see the module docstring."""
+
+    def __init__(self, file, source: str | Path):
+        super().__init__(file, encoding="latin1")
+        self.source = source
+
+    def find_class(self, module: str, name: str):
+        found = _numpy_global(module, name)
+        if found is not None:
+            return found
+        if module in _SPARSE_MODULES and name in _SPARSE_CLASSES:
+            return _SPARSE_CLASSES[name]
+        if module in _CHUMPY_MODULES or module == "chumpy":
+            return _ChumpyStandIn
+        if module in ("builtins", "__builtin__") and _BUILTINS.get(name) is not None:
+            return _BUILTINS[name]
+        if module in ("copy_reg", "copyreg") and name == "_reconstructor":
+            return copyreg._reconstructor  # builds only classes this method allowed
+        if module == "_codecs" and name == "encode":
+            return _encode
+        raise DataFormatError(
+            self.source,
+            f"refused to unpickle global {module}.{name}: SMPL model files may only contain numpy arrays, "
+            "scipy sparse matrices and chumpy arrays (nothing from the file is executed)",
+        )
+
+
+def _to_plain(value, path: Path, key: str):
+    if isinstance(value, _ChumpyStandIn):
+        array = value.to_array()
+        if array is None:
+            raise DataFormatError(
+                path, f"chumpy object without a stored array (state keys {sorted(value.state)}); "
+                "re-export the model with plain numpy arrays", field=key,
+            )  # fmt: skip
+        return array
+    if isinstance(value, _SparseStandIn):
+        try:
+            return value.to_dense()
+        except (ValueError, TypeError) as exc:
+            raise DataFormatError(path, f"bad sparse matrix: {exc}", field=key) from exc
+    if scipy.sparse.issparse(value):
+        return np.asarray(value.todense())
+    return value
+
+
+def validate_smpl_arrays(raw: dict, path: Path) -> dict[str, np.ndarray]:
+    """Check keys and shapes of an SMPL model dict; return dense numpy arrays (see SMPL_FIELDS)."""
+    missing = [key for key in SMPL_FIELDS if key not in raw]
+    if missing:
+        raise DataFormatError(path, f"missing SMPL field(s) {missing} (file has: {sorted(raw)})", field=missing[0])
+    out: dict[str, np.ndarray] = {}
+    for key, (shape, dtype) in SMPL_FIELDS.items():
+        try:
+            array = np.asarray(_to_plain(raw[key], path, key))
+            if key == "kintree_table":
+                # The root's parent is stored as uint32 max (4294967295); keep it -1.
+                array = array.astype(np.int64)
+                array[0, 0] = -1
+            array = array.astype(dtype)
+        except (TypeError, ValueError) as exc:
+            raise DataFormatError(path, f"not a numeric array: {exc}", field=key) from exc
+        expected_ok = array.ndim == len(shape) and all(e is None or e == a for e, a in zip(shape, array.shape))
+        if not expected_ok or (shape[-1] is None and array.shape[-1] < MIN_SHAPE_COMPONENTS):
+            want = tuple(f">={MIN_SHAPE_COMPONENTS}" if e is None else e for e in shape)
+            raise DataFormatError(path, f"expected shape {want}, got {array.shape}", field=key)
+        if np.issubdtype(array.dtype, np.floating) and not np.all(np.isfinite(array)):
+            raise DataFormatError(path, "contains NaN or inf", field=key)
+        out[key] = array
+    if out["f"].min() < 0 or out["f"].max() >= NUM_VERTICES:
+        raise DataFormatError(path, f"face indices outside [0, {NUM_VERTICES})", field="f")
+    return out
+
+
+def load_smpl_pickle(path: str | Path) -> dict:
+    """Unpickle an SMPL ``.pkl`` with the allow-list; returns the raw dict (chumpy/sparse
+    values still wrapped). Most callers want :func:`load_smpl_model`."""
+    path = Path(path)
+    try:
+        with open(path, "rb") as fh:
+            raw = SafeSmplUnpickler(fh, path).load()
+    except DataFormatError:
+        raise
+    except FileNotFoundError:
+        raise
+    except Exception as exc:  # truncated or garbled pickles raise many types
+        raise DataFormatError(path, f"not a readable SMPL pickle: {type(exc).__name__}: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise DataFormatError(path, f"expected a pickled dict, got {type(raw).__name__}")
+    return raw
+
+
+def load_smpl_model(path: str | Path) -> dict[str, np.ndarray]:
+    """Read an SMPL model file (``.pkl`` without chumpy, or ``.npz``) and validate it.
+
+    Returns float64/int64 numpy arrays: ``v_template`` (6890, 3), ``shapedirs`` (6890, 3, K>=10),
+    ``posedirs`` (6890, 3, 207), ``J_regressor`` (24, 6890) dense, ``weights`` (6890, 24),
+    ``kintree_table`` (2, 24) with kintree_table[0, 0] = -1, ``f`` (13776, 3).
+    """
+    path = Path(path)
+    if path.suffix == ".npz":
+        try:
+            with np.load(path, allow_pickle=False) as npz:
+                raw = {key: npz[key] for key in npz.files}
+        except FileNotFoundError:
+            raise
+        except Exception as exc:
+            raise DataFormatError(path, f"not a readable npz file: {exc}") from exc
+    else:
+        raw = load_smpl_pickle(path)
+    return validate_smpl_arrays(raw, path)

@@ -1,0 +1,71 @@
+"""`posebench compare`: the controlled comparison in one command.
+
+Same dataset and split, same input features and adapter, the same number of optimiser
+steps for every model (``--steps`` overrides each config's ``train.steps``), model
+selection on the validation split only, several seeds, one protocol, paired differences.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+
+from posebench.cli.evaluate import _print_and_save
+from posebench.cli.options import device_option, parse_seeds, split_csv
+from posebench.cli.train import resolve_model_config, train_one
+from posebench.paths import checkpoint_dir
+from posebench.registry import get_plugin_system
+
+
+@click.command("compare")
+@click.option("--models", default="meva,vibe,hmmr", show_default=True)
+@click.option("--dataset", default="cmu", show_default=True)
+@click.option("--config", default="cpu", show_default=True, help="Config name used for every model (configs/MODEL/NAME.py).")
+@click.option("--quick", is_flag=True, help="The quick size: --config quick --dataset cmu-quick --seeds 0.")
+@click.option("--seeds", default="0,1,2", show_default=True)
+@click.option("--steps", type=int, default=None, help="Optimiser steps for every model (overrides train.steps).")
+@click.option("--protocol", default="posebench", show_default=True)
+@click.option("--mirror", default=None, help="Fetch the dataset from this folder or URL prefix first (e.g. ../shared/realdata).")
+@click.option("--retrain", is_flag=True, help="Train again even where a checkpoint exists.")
+@click.option("--out", type=click.Path(file_okay=False), default=None, help="Results folder (default: ./results/DATASET).")
+@device_option
+def compare_cmd(models, dataset, config, quick, seeds, steps, protocol, mirror, retrain, out, device):
+    """Train MODELS with the same data and budget, evaluate them, print the paired comparison."""
+    from posebench.benchmarking import run_eval
+
+    if quick:
+        config, dataset, seeds = "quick", "cmu-quick", "0"
+    names, seed_list = split_csv(models), parse_seeds(seeds)
+    system = get_plugin_system()
+    for name in names:
+        system.models.get(name)
+    entry = system.datasets.get(dataset)
+    started = time.time()
+    fetch = entry.metadata.get("fetch")
+    if fetch is not None:
+        fetch(root=None, mirror=mirror)
+    overrides = (f"train.steps={steps}",) if steps else ()
+    budget = {}
+    for name in names:
+        cfg = resolve_model_config(name, config, overrides)
+        budget[name] = cfg.get("train", {}).get("steps")
+        for seed in seed_list:
+            best = checkpoint_dir(name, dataset, seed) / "best.pt"
+            if best.is_file() and not retrain:
+                click.echo(f"[{name} seed {seed}] using existing {best} (--retrain to train again)")
+                continue
+            click.echo(f"[{name} seed {seed}] training on {dataset} with config {config!r}")
+            train_one(name, dataset, cfg, seed=seed, device=device, resume=False)
+    report = run_eval(names, dataset, split="test", protocol=protocol, seeds=seed_list, device=device)
+    report.meta["budget_steps"] = budget
+    report.meta["config"] = config
+    report.meta["wall_clock_s"] = round(time.time() - started, 1)
+    click.echo(f"\nOptimiser steps per model: {budget}; seeds {seed_list}; selection on the val split.")
+    out_dir = Path(out) if out else Path("results") / dataset
+    _print_and_save(report.rows, report.per_sequence, report.comparison, report.meta, out_dir)
+    click.echo(f"total time {time.time() - started:.0f} s")
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(compare_cmd)

@@ -1,0 +1,216 @@
+"""Per-frame pose metrics: MPJPE, PA-MPJPE, ACC-ERR, ACCEL, velocity error, PVE.
+
+Fixed contract, never guessed from shapes: every joint input is ONE sequence shaped
+``(N, J, 3)`` (frames, joints, xyz) in **metres**; every output is in **millimetres**
+(per frame, per frame², ...). Inputs may be numpy arrays or torch tensors; they are
+converted to float64 numpy. A wrong rank, a last axis that is not 3, mismatched
+shapes or a NaN/inf raises :class:`~posebench.errors.ShapeError` naming the argument.
+
+Definitions (see docs/reference §1; VIBE, MEVA and HMMR compute the same formulas):
+
+- ``mpjpe``: ``mean_j ‖(P_j − P_pelvis) − (G_j − G_pelvis)‖`` per frame, each side
+  centred on its own pelvis (mean of the ``pelvis`` joints; LSP-14 mid-hip = (2, 3)).
+- ``pa_mpjpe``: per frame, the best similarity transform (scale, rotation with
+  det = +1, translation) maps the prediction onto the GT; mean joint error after it.
+- ``acc_err``: ``mean_j ‖Δ²P_j − Δ²G_j‖`` with ``Δ²X_t = X_{t−1} − 2X_t + X_{t+1}``,
+  in mm/frame² (no fps factor: multiply by fps² for mm/s²).
+- ``accel``: ``mean_j ‖Δ²P_j‖``, the prediction's own acceleration (smoothness, not an
+  error), mm/frame².
+- ``vel_err``: ``mean_j ‖ΔP_j − ΔG_j‖`` with ``ΔX_t = X_{t+1} − X_t``, mm/frame.
+- ``pve``: ``mean_v ‖P_v − G_v‖`` over mesh vertices, no alignment at all, mm.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+from posebench.errors import ShapeError
+
+M_TO_MM = 1000.0
+MIDHIP = (2, 3)  # LSP-14 right hip, left hip
+
+
+def _to_numpy(x, name: str) -> np.ndarray:
+    if hasattr(x, "detach"):  # torch tensor, on any device, with or without grad
+        x = x.detach().cpu().numpy()
+    try:
+        return np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ShapeError(f"{name}: cannot be read as a float array ({exc})") from None
+
+
+def _points(x, name: str, min_frames: int = 0) -> np.ndarray:
+    """``x`` as float64 ``(N, J, 3)``, finite, with at least ``min_frames`` frames."""
+    a = _to_numpy(x, name)
+    if a.ndim != 3 or a.shape[-1] != 3:
+        raise ShapeError(f"{name}: expected shape (N, J, 3) for one sequence in metres, got {a.shape}")
+    if a.shape[1] == 0:
+        raise ShapeError(f"{name}: has no joints/vertices, shape {a.shape}")
+    if a.shape[0] < min_frames:
+        raise ShapeError(f"{name}: needs at least {min_frames} frames, got {a.shape[0]}")
+    if not np.isfinite(a).all():
+        bad = np.argwhere(~np.isfinite(a))[0]
+        raise ShapeError(f"{name}: contains NaN/inf (first at frame {bad[0]}, joint {bad[1]})")
+    return a
+
+
+def _pair(pred, gt, pred_name: str, gt_name: str, min_frames: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    p = _points(pred, pred_name, min_frames)
+    g = _points(gt, gt_name, min_frames)
+    if p.shape != g.shape:
+        raise ShapeError(f"{pred_name} has shape {p.shape} but {gt_name} has shape {g.shape}; they must match")
+    return p, g
+
+
+def _centre(x: np.ndarray, pelvis: Sequence[int] | None, name: str) -> np.ndarray:
+    """Subtract the per-frame pelvis (mean of the ``pelvis`` joints) from every joint."""
+    if pelvis is None:
+        return x
+    idx = list(pelvis)
+    if not idx or min(idx) < -x.shape[1] or max(idx) >= x.shape[1]:
+        raise ShapeError(f"{name}: pelvis joints {tuple(pelvis)} out of range for {x.shape[1]} joints")
+    return x - x[:, idx].mean(axis=1, keepdims=True)
+
+
+def _vis(vis, n_frames: int) -> np.ndarray:
+    v = vis.detach().cpu().numpy() if hasattr(vis, "detach") else np.asarray(vis)
+    if v.shape != (n_frames,):
+        raise ShapeError(f"vis: expected shape ({n_frames},) (one flag per frame), got {v.shape}")
+    return v.astype(bool)
+
+
+def acc_term_mask(vis, n_frames: int | None = None) -> np.ndarray:
+    """Which second-difference terms to keep: term ``t`` (frames t, t+1, t+2) is kept only
+    if all three frames are visible. ``vis`` (N,) bool -> (max(N−2, 0),) bool."""
+    v = _vis(vis, len(vis) if n_frames is None else n_frames)
+    if v.shape[0] < 3:
+        return np.zeros(0, dtype=bool)
+    return v[:-2] & v[1:-1] & v[2:]
+
+
+def _norm(x: np.ndarray) -> np.ndarray:
+    """Euclidean norm over the last axis (faster than np.linalg.norm for xyz)."""
+    return np.sqrt(np.einsum("...i,...i->...", x, x))
+
+
+def mpjpe(pred_m, gt_m, pelvis: Sequence[int] | None = MIDHIP) -> np.ndarray:
+    """Mean per-joint position error per frame, mm.
+
+    ``pred_m``, ``gt_m``: (N, J, 3) metres. Each is centred on its own pelvis (mean of
+    joints ``pelvis``; ``None`` = no centring). Returns (N,) mm.
+    """
+    p, g = _pair(pred_m, gt_m, "pred_m", "gt_m")
+    p, g = _centre(p, pelvis, "pred_m"), _centre(g, pelvis, "gt_m")
+    return _norm(p - g).mean(axis=1) * M_TO_MM
+
+
+def procrustes_align(pred_m, gt_m) -> np.ndarray:
+    """Per-frame similarity Procrustes: the prediction mapped onto the GT, (N, J, 3) metres.
+
+    For each frame, with X1/X2 the joint-mean-centred prediction/GT (J, 3):
+    ``K = X1ᵀ X2 = U Σ Vᵀ``, ``Z = diag(1, 1, sign det(U Vᵀ))``, ``R = V Z Uᵀ`` (det R = +1,
+    reflections never allowed), ``s = trace(R K) / ‖X1‖² = (σ1 + σ2 + z σ3) / ‖X1‖²``,
+    aligned ``= s R x1 + μ2``. A frame whose prediction is one single point gets s = 0
+    (every joint lands on the GT mean) instead of a division by zero.
+    """
+    p, g = _pair(pred_m, gt_m, "pred_m", "gt_m")
+    return _procrustes(p, g)
+
+
+def _procrustes(p: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """:func:`procrustes_align` on checked float64 (N, J, 3) arrays."""
+    mu1 = p.mean(axis=1, keepdims=True)
+    mu2 = g.mean(axis=1, keepdims=True)
+    x1, x2 = p - mu1, g - mu2
+    var1 = np.einsum("nji,nji->n", x1, x1)
+    k = np.einsum("nji,njk->nik", x1, x2)  # (N, 3, 3)
+    u, sig, vt = np.linalg.svd(k)  # batched over frames
+    # sign(det(U Vᵀ)) = sign(det U)·sign(det V); det = 0 counts as +1.
+    z = np.where(np.linalg.det(u) * np.linalg.det(vt) < 0, -1.0, 1.0)
+    vz = vt.transpose(0, 2, 1).copy()
+    vz[:, :, 2] *= z[:, None]  # V Z
+    rot = vz @ u.transpose(0, 2, 1)  # R = V Z Uᵀ
+    trace = sig[:, 0] + sig[:, 1] + z * sig[:, 2]  # trace(R K) = trace(Z Σ)
+    scale = np.divide(trace, var1, out=np.zeros_like(trace), where=var1 > 0)
+    # aligned_j = s R x1_j + μ2, written for row vectors: s x1 Rᵀ
+    return scale[:, None, None] * np.einsum("nji,nki->njk", x1, rot) + mu2
+
+
+def pa_mpjpe(pred_m, gt_m) -> np.ndarray:
+    """Procrustes-aligned MPJPE per frame, mm: ``mean_j ‖procrustes_align(P)_j − G_j‖``.
+
+    ``pred_m``, ``gt_m``: (N, J, 3) metres -> (N,) mm. Pelvis centring is irrelevant here
+    (the translation absorbs it), so there is no ``pelvis`` argument.
+    """
+    p, g = _pair(pred_m, gt_m, "pred_m", "gt_m")
+    return _norm(_procrustes(p, g) - g).mean(axis=1) * M_TO_MM
+
+
+def _second_diff(x: np.ndarray) -> np.ndarray:
+    return x[:-2] - 2.0 * x[1:-1] + x[2:]
+
+
+def acc_err(pred_m, gt_m, vis=None, pelvis: Sequence[int] | None = MIDHIP) -> np.ndarray:
+    """Acceleration error per kept second-difference term, mm/frame².
+
+    ``pred_m``, ``gt_m``: (N, J, 3) metres, one sequence in time order, each centred on its
+    own pelvis first. Term t (t = 0…N−3) uses frames t, t+1, t+2:
+    ``mean_j ‖Δ²P − Δ²G‖``. ``vis`` (N,) bool: a term is kept only if its three frames are
+    visible (HMMR's rule); only kept terms are returned, so the length is
+    ``acc_term_mask(vis).sum()`` (N−2 without ``vis``; 0 when N < 3).
+    """
+    p, g = _pair(pred_m, gt_m, "pred_m", "gt_m")
+    if p.shape[0] < 3:
+        return np.zeros(0)
+    p, g = _centre(p, pelvis, "pred_m"), _centre(g, pelvis, "gt_m")
+    err = _norm(_second_diff(p) - _second_diff(g)).mean(axis=1) * M_TO_MM
+    if vis is not None:
+        err = err[acc_term_mask(vis, p.shape[0])]
+    return err
+
+
+def accel(pred_m, pelvis: Sequence[int] | None = MIDHIP) -> np.ndarray:
+    """Acceleration magnitude of the prediction per term, mm/frame² (smoothness, no GT).
+
+    ``pred_m``: (N, J, 3) metres, pelvis-centred first. Returns (max(N−2, 0),):
+    ``mean_j ‖P_{t} − 2P_{t+1} + P_{t+2}‖``.
+    """
+    p = _points(pred_m, "pred_m")
+    if p.shape[0] < 3:
+        return np.zeros(0)
+    p = _centre(p, pelvis, "pred_m")
+    return _norm(_second_diff(p)).mean(axis=1) * M_TO_MM
+
+
+def vel_err(pred_m, gt_m, pelvis: Sequence[int] | None = MIDHIP) -> np.ndarray:
+    """Velocity error per frame pair, mm/frame: ``mean_j ‖ΔP_j − ΔG_j‖``, ΔX_t = X_{t+1} − X_t.
+
+    ``pred_m``, ``gt_m``: (N, J, 3) metres, each pelvis-centred first. Returns (max(N−1, 0),).
+    """
+    p, g = _pair(pred_m, gt_m, "pred_m", "gt_m")
+    if p.shape[0] < 2:
+        return np.zeros(0)
+    p, g = _centre(p, pelvis, "pred_m"), _centre(g, pelvis, "gt_m")
+    return _norm(np.diff(p, axis=0) - np.diff(g, axis=0)).mean(axis=1) * M_TO_MM
+
+
+def pve(pred_verts_m, gt_verts_m) -> np.ndarray:
+    """Per-vertex error per frame, mm: ``mean_v ‖P_v − G_v‖``, no alignment or centring.
+
+    ``pred_verts_m``, ``gt_verts_m``: (N, V, 3) metres (e.g. V = 6890 SMPL vertices) -> (N,).
+    """
+    p, g = _pair(pred_verts_m, gt_verts_m, "pred_verts_m", "gt_verts_m")
+    return _norm(p - g).mean(axis=1) * M_TO_MM
+
+
+# (name, function, unit) for the core plugin (posebench/builtins.py).
+REGISTERED_METRICS = [
+    ("mpjpe", mpjpe, "mm"),
+    ("pa_mpjpe", pa_mpjpe, "mm"),
+    ("acc_err", acc_err, "mm/frame^2"),
+    ("accel", accel, "mm/frame^2"),
+    ("vel_err", vel_err, "mm/frame"),
+    ("pve", pve, "mm"),
+]
+UNITS = {name: unit for name, _, unit in REGISTERED_METRICS}

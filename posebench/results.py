@@ -1,0 +1,125 @@
+"""Results tables and files: one long-format table, printed with tabulate, saved as CSV/JSON.
+
+Every results file carries its provenance: posebench version, git hash, torch version,
+protocol id and definition, dataset file hashes, checkpoints and seeds.
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata as md
+import platform
+import subprocess
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+from tabulate import tabulate
+
+from posebench import io
+
+# Metric display order, with the direction that is better and the unit.
+METRIC_INFO = {
+    "mpjpe": ("MPJPE", "mm"),
+    "pa_mpjpe": ("PA-MPJPE", "mm"),
+    "acc_err": ("ACC-ERR", "mm/frame²"),
+    "accel": ("ACCEL", "mm/frame²"),
+    "vel_err": ("VEL-ERR", "mm/frame"),
+    "pve": ("PVE", "mm"),
+}
+
+
+def posebench_version() -> str:
+    try:
+        return md.version("posebench-hmr")
+    except md.PackageNotFoundError:
+        return "unknown"
+
+
+def git_hash() -> str | None:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5,
+                             cwd=Path(__file__).resolve().parent)
+        return out.stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def file_sha256(path: Path, chunk: int = 1 << 20) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+def provenance(**extra) -> dict:
+    import torch
+
+    info = {
+        "posebench_version": posebench_version(),
+        "git_hash": git_hash(),
+        "torch_version": torch.__version__,
+        "cuda": torch.version.cuda,
+        "python": platform.python_version(),
+        "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+    info.update(extra)
+    return info
+
+
+def summary_rows(model: str, dataset: str, protocol_id: str, summaries: list[dict]) -> list[dict]:
+    """Long-format rows (one per metric) from one or more seeds' summary dicts."""
+    rows = []
+    for metric, (label, unit) in METRIC_INFO.items():
+        values = [s[metric] for s in summaries if metric in s and s[metric] is not None]
+        if not values:
+            continue
+        series = pd.Series(values, dtype=float)
+        rows.append({
+            "model": model, "dataset": dataset, "protocol": protocol_id, "metric": label, "unit": unit,
+            "value": float(series.mean()), "std": float(series.std(ddof=1)) if len(series) > 1 else None,
+            "n_seeds": len(series), "n_frames": summaries[0].get("n_frames"),
+            "n_sequences": summaries[0].get("n_sequences"),
+        })
+    return rows
+
+
+def format_table(rows: list[dict]) -> str:
+    """A wide table: one row per model, one column per metric, `mean ± std` where seeds > 1."""
+    if not rows:
+        return "(no results)"
+    df = pd.DataFrame(rows)
+    cells = {}
+    for r in df.itertuples():
+        text = f"{r.value:.2f}" if r.std is None or pd.isna(r.std) else f"{r.value:.2f} ± {r.std:.2f}"
+        cells.setdefault((r.model, r.dataset, r.protocol, r.n_seeds), {})[f"{r.metric} [{r.unit}] ↓"] = text
+    table = [{"model": k[0], "dataset": k[1], "protocol": k[2], "seeds": k[3], **v} for k, v in cells.items()]
+    return tabulate(pd.DataFrame(table), headers="keys", tablefmt="github", showindex=False)
+
+
+def format_comparison(df: pd.DataFrame) -> str:
+    if df is None or df.empty:
+        return ""
+    return tabulate(df, headers="keys", tablefmt="github", showindex=False, floatfmt=".2f")
+
+
+def write_results(out_dir: Path, *, rows: list[dict], per_sequence: pd.DataFrame | None,
+                  comparison: pd.DataFrame | None, meta: dict) -> dict[str, Path]:
+    """Write summary.csv, per_sequence.csv, comparison.csv and results.json atomically."""
+    out_dir = Path(out_dir)
+    paths = {"summary": out_dir / "summary.csv", "results": out_dir / "results.json"}
+    io.write_text(paths["summary"], pd.DataFrame(rows).to_csv(index=False))
+    if per_sequence is not None and not per_sequence.empty:
+        paths["per_sequence"] = out_dir / "per_sequence.csv"
+        io.write_text(paths["per_sequence"], per_sequence.to_csv(index=False))
+    if comparison is not None and not comparison.empty:
+        paths["comparison"] = out_dir / "comparison.csv"
+        io.write_text(paths["comparison"], comparison.to_csv(index=False))
+    payload = {
+        "provenance": provenance(**meta.pop("provenance", {})),
+        **meta,
+        "summary": rows,
+        "comparison": [] if comparison is None else comparison.to_dict(orient="records"),
+    }
+    io.write_json(paths["results"], payload)
+    return paths

@@ -1,0 +1,155 @@
+"""Checkpoints: atomic, self-describing, resumable.
+
+Layout (a plain dict saved with ``torch.save``; loadable with ``weights_only=True``)::
+
+    format        "posebench-checkpoint-v1"
+    model_name    registry name of the model ("meva", "vibe", ...)
+    state_dict    model.state_dict()
+    hparams       model.hparams (what build_model(name, cfg) accepts)
+    optimizers    {name: optimizer.state_dict()}
+    schedulers    {name: scheduler.state_dict()}
+    step, epoch, best_metric
+    rng           torch (CPU and CUDA), numpy and python RNG states, or None
+    extra         anything else the caller stores (plain types and tensors)
+    meta          posebench and torch versions, creation time
+"""
+from __future__ import annotations
+
+import random
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from posebench.errors import CheckpointError
+from posebench.io import torch_save
+
+FORMAT = "posebench-checkpoint-v1"
+REQUIRED_KEYS = ("format", "model_name", "state_dict", "hparams", "step")
+
+
+def _posebench_version() -> str:
+    try:
+        import importlib.metadata as md
+
+        return md.version("posebench-hmr")
+    except Exception:
+        return "unknown"
+
+
+def rng_state() -> dict:
+    """Every RNG the training touches, as tensors/plain types (safe for ``weights_only`` loading)."""
+    np_name, np_keys, np_pos, np_has_gauss, np_gauss = np.random.get_state()
+    return {
+        "torch": torch.get_rng_state(),
+        "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+        "numpy": {"name": np_name, "keys": torch.from_numpy(np_keys.astype(np.int64)), "pos": int(np_pos),
+                  "has_gauss": int(np_has_gauss), "gauss": float(np_gauss)},
+        "python": random.getstate(),
+    }  # fmt: skip
+
+
+def restore_rng(state: dict) -> None:
+    """Restore the RNG states written by :func:`rng_state`."""
+    torch.set_rng_state(state["torch"])
+    if state.get("cuda") and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+    n = state["numpy"]
+    np.random.set_state((n["name"], n["keys"].numpy().astype(np.uint32), n["pos"], n["has_gauss"], n["gauss"]))
+    version, internal, gauss = state["python"]
+    random.setstate((version, tuple(internal), gauss))
+
+
+def save_checkpoint(
+    path: str | Path,
+    *,
+    model_name: str,
+    model: torch.nn.Module,
+    hparams: dict,
+    optimizers: dict | None = None,
+    schedulers: dict | None = None,
+    step: int = 0,
+    epoch: int = 0,
+    best_metric: float | None = None,
+    rng_state: bool = True,
+    extra: dict | None = None,
+) -> Path:
+    """Write a checkpoint atomically (a reader sees the old file or the new one). Returns the path."""
+    module = getattr(model, "module", model)  # unwrap DistributedDataParallel
+    ckpt = {
+        "format": FORMAT,
+        "model_name": str(model_name),
+        "state_dict": module.state_dict(),
+        "hparams": dict(hparams),
+        "optimizers": {k: o.state_dict() for k, o in (optimizers or {}).items()},
+        "schedulers": {k: s.state_dict() for k, s in (schedulers or {}).items()},
+        "step": int(step),
+        "epoch": int(epoch),
+        "best_metric": None if best_metric is None else float(best_metric),
+        "rng": _current_rng() if rng_state else None,
+        "extra": extra or {},
+        "meta": {"posebench_version": _posebench_version(), "torch_version": str(torch.__version__),
+                 "created": time.strftime("%Y-%m-%dT%H:%M:%S")},
+    }  # fmt: skip
+    path = Path(path)
+    torch_save(path, ckpt)
+    return path
+
+
+_current_rng = rng_state  # save_checkpoint's ``rng_state`` flag shadows the function name
+
+
+def load_checkpoint(path: str | Path, model_name: str | None = None, map_location="cpu",
+                    model: torch.nn.Module | None = None, strict: bool = True) -> dict:
+    """Read a checkpoint written by :func:`save_checkpoint`.
+
+    Raises :class:`CheckpointError` naming the file when it is unreadable, lacks required keys,
+    belongs to another model (``model_name`` differs), or - when ``model`` is given - its
+    state dict does not match the model's keys (then the weights are loaded into ``model``).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"{path}: checkpoint file not found")
+    try:
+        ckpt = torch.load(path, map_location=map_location, weights_only=True)
+    except Exception as exc:
+        raise CheckpointError(f"{path}: not a readable posebench checkpoint ({type(exc).__name__}: {exc})") from exc
+    if not isinstance(ckpt, dict):
+        raise CheckpointError(f"{path}: not a posebench checkpoint (top level is {type(ckpt).__name__})")
+    missing = [k for k in REQUIRED_KEYS if k not in ckpt]
+    if missing:
+        raise CheckpointError(f"{path}: not a posebench checkpoint, missing keys {missing}")
+    if model_name is not None and ckpt["model_name"] != model_name:
+        raise CheckpointError(f"{path}: checkpoint belongs to model {ckpt['model_name']!r}, not {model_name!r}")
+    if model is not None:
+        load_model_state(model, ckpt, path, strict=strict)
+    return ckpt
+
+
+def load_model_state(model: torch.nn.Module, ckpt: dict, path: str | Path = "<checkpoint>", strict: bool = True) -> None:
+    """Load ``ckpt["state_dict"]`` into ``model``; CheckpointError naming the file on a key mismatch."""
+    module = getattr(model, "module", model)
+    state = ckpt["state_dict"]
+    own = module.state_dict()
+    missing = sorted(set(own) - set(state))
+    unexpected = sorted(set(state) - set(own))
+    if strict and (missing or unexpected):
+        raise CheckpointError(
+            f"{path}: state dict does not match model {getattr(module, 'name', type(module).__name__)!r}: "
+            f"missing keys {missing[:10]}{'...' if len(missing) > 10 else ''}, "
+            f"unexpected keys {unexpected[:10]}{'...' if len(unexpected) > 10 else ''}"
+        )
+    bad = [k for k in set(own) & set(state) if tuple(own[k].shape) != tuple(state[k].shape)]
+    if bad:
+        raise CheckpointError(
+            f"{path}: shape mismatch for {sorted(bad)[:10]}: "
+            + ", ".join(f"{k} {tuple(state[k].shape)} vs model {tuple(own[k].shape)}" for k in sorted(bad)[:3])
+        )
+    module.load_state_dict(state, strict=strict)
+
+
+def checkpoint_summary(ckpt: dict) -> dict[str, Any]:
+    """The small, printable part of a checkpoint (for logs and ``posebench`` listings)."""
+    return {k: ckpt.get(k) for k in ("model_name", "step", "epoch", "best_metric", "meta")}

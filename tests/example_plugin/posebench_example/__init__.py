@@ -1,0 +1,1 @@
+"""An example third-party plugin package for posebench (used by the test suite)."""
