@@ -84,24 +84,6 @@ class CmuTrial:
         """Approximate frame count after dropping a T-pose frame and resampling to 30 fps."""
         return round((self.frames - int(self.tpose_frame0)) * 30.0 / self.capture_fps)
 
-    def manifest_entry(self) -> dict:
-        """The fields of a realdata ``manifest.json`` entry that loading this file uses (same keys)."""
-        f = self.file
-        source, commit, orig = _split_url(f.urls[0])
-        return {
-            "path": f.relpath, "source": source, "commit": commit, "orig": orig, "size": f.size,
-            "sha256": f.sha256, "kind": self.kind, "cmu_trial": self.trial, "cmu_capture_fps": self.capture_fps,
-            "fps": self.file_fps, "frames": self.frames, "tpose_frame0": self.tpose_frame0, "unit": self.unit,
-            "naming": self.naming, "cmu_description": self.description,
-            "licence": "CMU mocap terms (free for all uses; no resale of the data)", "up_axis": "+Y",
-        }
-
-
-def _split_url(url: str) -> tuple[str, str, str]:
-    """``https://raw.githubusercontent.com/<owner>/<repo>/<commit>/<orig>`` -> (repo, commit, orig)."""
-    parts = url.split("/", 7)
-    return f"{parts[3]}/{parts[4]}", parts[5], parts[6] + "/" + parts[7] if len(parts) > 7 else parts[6]
-
 
 def subject_split(subject: str) -> str:
     """The split a CMU subject id belongs to."""

@@ -101,7 +101,7 @@ class ThreeDPW:
 
         # Pose the body with the camera-frame root, then place it: the body model rotates
         # about its rest pelvis J0, so X_cam = FK_cam - J0 + R_cam (J0 + trans) + t_cam.
-        rest = np.broadcast_to(np.eye(3, dtype=np.float32), (1, 24, 3, 3))
+        rest = np.tile(np.eye(3, dtype=np.float32), (1, 24, 1, 1))
         j0 = body_joints(rest, betas[:1], None, self._body_model)[0][0, 0].astype(np.float64)  # (3,)
         transl = (R_cam @ (j0 + seq["trans"][pid])[..., None])[..., 0] + t_cam - j0
         joints24, lsp14, verts = body_joints(rot_cam.astype(np.float32), betas, transl.astype(np.float32),

@@ -164,12 +164,14 @@ def pad_and_slice(array, win: Window, mode: str = "edge") -> np.ndarray:
     return np.pad(part, widths, mode="edge" if mode == "edge" else "constant")
 
 
-def stitch(window_outputs, plan: list[Window], n_frames: int) -> tuple[np.ndarray, np.ndarray]:
+def stitch(window_outputs, plan: list[Window], n_frames: int,
+           trailing_shape: tuple[int, ...] = ()) -> tuple[np.ndarray, np.ndarray]:
     """Put each window's kept outputs back on the track.
 
     ``window_outputs``: one array/tensor (win.length, ...) per window of ``plan``. Returns
     ``(out (n_frames, ...), covered (n_frames,) bool)``; frames no window keeps are
-    ``covered = False`` and NaN (0 for integer outputs).
+    ``covered = False`` and NaN (0 for integer outputs). ``trailing_shape`` is the
+    per-frame shape used when the plan is empty (e.g. VIBE on a track < 16 frames).
     """
     if len(window_outputs) != len(plan):
         raise ShapeError(f"stitch: {len(window_outputs)} window outputs for a plan of {len(plan)} windows")
@@ -194,7 +196,7 @@ def stitch(window_outputs, plan: list[Window], n_frames: int) -> tuple[np.ndarra
         out[a:b] = y[win.keep[0]:win.keep[1]]
         covered[a:b] = True
     if out is None:  # no windows: nothing covered
-        out = np.full((n_frames,), np.nan)
+        out = np.full((n_frames, *trailing_shape), np.nan)
     return out, covered
 
 

@@ -213,3 +213,15 @@ def test_constant_velocity_gives_zero_acceleration(seed, n):
     gt = random_pose(rng, n)
     # a prediction whose error grows linearly in time has zero acceleration error
     np.testing.assert_allclose(F.acc_err(gt + vel * t + base, gt), 0, atol=1e-9)
+
+
+def test_newton_and_svd_paths_agree_with_reference():
+    """Good predictions take the closed-form Newton path, mirrored/degenerate ones the SVD
+    path; both must equal the per-frame SVD reference."""
+    rng = np.random.default_rng(11)
+    g = random_pose(rng, 60)
+    p = g + rng.normal(scale=0.05, size=g.shape)
+    p[::3] = p[::3] * np.array([-1.0, 1.0, 1.0])  # det K < 0: reflection fix
+    p[1::7] = rng.normal(scale=0.3, size=p[1::7].shape)  # unrelated poses
+    p[2, :, 2] = 0.0  # a flat (planar) prediction: singular K
+    np.testing.assert_allclose(F.pa_mpjpe(p, g), ref_pa(p, g), atol=1e-8)

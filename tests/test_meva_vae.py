@@ -9,6 +9,15 @@ import torch
 from posebench.errors import ShapeError
 from posebench_meva.vae import MotionVAE, VAEConfig, VAELossWeights, _gru_step, vae_loss
 
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    """Tiny step-by-step GRUs: one intra-op thread is ~10x faster on a busy 2-core box."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
 # Every parameter of the released VAErecV2 (vae_rec_2.yml), official_implementations.md §3.3.
 OFFICIAL_VAE_SHAPES = {
     "e_rnn.rnn_f.weight_ih": (768, 144), "e_rnn.rnn_f.weight_hh": (768, 256),

@@ -161,6 +161,15 @@ class MEVA(PoseModel):
         return supervised_losses(batch, out, self.loss_weights)
 
 
+class MevaTest(MEVA):
+    """MEVA registered as "meva-test" (tiny sizes for CI); its own name keeps checkpoints apart."""
+
+    name = "meva-test"
+
+
+MODEL_CLASSES = {"meva": MEVA, "meva-test": MevaTest}
+
+
 def build_meva(cfg: dict | None = None) -> MEVA:
     """``build_model("meva", cfg)``: ``cfg`` is the model section (``MevaConfig`` keys) or a
     whole MEVA config with a ``model`` section; None gives the released sizes."""

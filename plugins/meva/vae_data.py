@@ -7,14 +7,14 @@ Follows official_implementations.md §4.2 with posebench's shared augmentations
   Off: one variant at 30 fps (so the VAE always sees ~30 fps motion).
 - ``flip``: keep the clip and its left/right mirror.
 - ``root_rotation``: a random yaw of the whole crop about +Y (SMPL up axis), drawn per
-  sample (MEVA stored 3 rotated copies per clip; drawing per sample covers the same
+  crop (MEVA stored 3 rotated copies per clip; drawing per crop covers the same
   distribution without storing copies). ``max_tilt_rad`` adds a random tilt.
 - ``time_reverse``: each crop is played backwards with probability ``p_reverse`` (0.5).
 
 Speed and flip variants are built once (:func:`build_variants`); root rotation and time
-reversal are applied per crop (:class:`MotionCropSampler`). Crops come only from variants of
-at least ``window`` frames; each variant is drawn with weight ``len // window`` (MEVA lists
-each sequence ``T // 90`` times).
+reversal are applied per crop (:func:`make_transform`) through the core's
+:class:`~posebench.training.windows.MotionWindows` (per-item RNG from seed, epoch and index,
+so a resumed run draws the same crops). Only variants of at least ``window`` frames give crops.
 """
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ from posebench.data import augment
 from posebench.data.track import MotionClip
 from posebench.errors import PosebenchError
 from posebench.geometry.rotations import matrix_to_rot6d_meva
+from posebench.training.windows import MotionWindows
 
 
 @dataclass
@@ -70,34 +71,38 @@ def build_variants(clips: list[MotionClip], aug: AugmentConfig, window: int) -> 
     return out
 
 
-class MotionCropSampler:
-    """Random ``window``-frame crops of the variants as MEVA-6D motion, (B, window, 144)."""
+def make_transform(aug: AugmentConfig):
+    """The per-crop augmentation for :class:`posebench.training.windows.MotionWindows`:
+    random root yaw (and tilt), then time reversal with probability ``p_reverse``."""
 
-    def __init__(self, variants: list[MotionClip], aug: AugmentConfig, window: int, source: str):
-        self.variants = [v for v in variants if len(v) >= window]
-        if not self.variants:
-            raise PosebenchError(
-                f"{source}: no motion clip has at least {window} frames after augmentation; the MEVA VAE "
-                f"trains on {window}-frame crops (official_implementations.md §4.2)"
-            )
-        self.aug, self.window = aug, window
-        weights = np.array([len(v) // window for v in self.variants], dtype=np.float64)
-        self.p = weights / weights.sum()
-
-    def crop(self, rng: np.random.Generator) -> np.ndarray:
-        """One augmented crop, (window, 144) float32."""
-        v = self.variants[rng.choice(len(self.variants), p=self.p)]
-        s = int(rng.integers(0, len(v) - self.window + 1))
-        clip = MotionClip(v.name, v.fps, v.pose_rotmat[s:s + self.window], v.transl_m[s:s + self.window])
-        if self.aug.root_rotation:
-            clip = augment.random_root_rotation(clip, rng, max_tilt_rad=self.aug.max_tilt_rad)
-        if self.aug.time_reverse and rng.random() < self.aug.p_reverse:
+    def transform(clip: MotionClip, rng: np.random.Generator) -> MotionClip:
+        if aug.root_rotation:
+            clip = augment.random_root_rotation(clip, rng, max_tilt_rad=aug.max_tilt_rad)
+        if aug.time_reverse and rng.random() < aug.p_reverse:
             clip = augment.reverse_time(clip)
-        return rotmat_to_meva6d(clip.pose_rotmat)
+        return clip
 
-    def batch(self, batch_size: int, rng: np.random.Generator) -> torch.Tensor:
-        """(batch_size, window, 144) float32."""
-        return torch.from_numpy(np.stack([self.crop(rng) for _ in range(batch_size)]))
+    return transform
+
+
+def crop_dataset(clips: list[MotionClip], aug: AugmentConfig, window: int, stride: int, seed: int,
+                 source: str) -> MotionWindows:
+    """Every ``window``-frame crop (every ``stride`` frames) of the speed/flip variants of
+    ``clips``, augmented per item. Drawing items uniformly with replacement gives MEVA's
+    random crops (stride 1: exactly; MEVA draws a sequence with weight T // 90, then a crop)."""
+    windows = MotionWindows(build_variants(clips, aug, window), window, stride, make_transform(aug), seed=seed)
+    if len(windows) == 0:
+        raise PosebenchError(
+            f"{source}: no motion clip has at least {window} frames (after frame-rate variants); the MEVA VAE "
+            f"trains on {window}-frame crops (official_implementations.md §4.2)"
+        )
+    return windows
+
+
+def crops_to_meva6d(crops: torch.Tensor) -> torch.Tensor:
+    """(B, T, 24, 3, 3) rotations -> (B, T, 144) MEVA 6D."""
+    B, T = crops.shape[:2]
+    return matrix_to_rot6d_meva(crops).reshape(B, T, -1)
 
 
 def eval_windows(clips: list[MotionClip], window: int) -> torch.Tensor:

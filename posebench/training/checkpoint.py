@@ -153,3 +153,13 @@ def load_model_state(model: torch.nn.Module, ckpt: dict, path: str | Path = "<ch
 def checkpoint_summary(ckpt: dict) -> dict[str, Any]:
     """The small, printable part of a checkpoint (for logs and ``posebench`` listings)."""
     return {k: ckpt.get(k) for k in ("model_name", "step", "epoch", "best_metric", "meta")}
+
+
+def load_model(path: str | Path, map_location="cpu") -> torch.nn.Module:
+    """Rebuild a registered model from a checkpoint (its ``model_name`` + ``hparams``) and load its weights."""
+    from posebench.registry import build_model
+
+    ckpt = load_checkpoint(path, map_location=map_location)
+    model = build_model(ckpt["model_name"], ckpt["hparams"])
+    load_model_state(model, ckpt, path)
+    return model.eval()

@@ -383,8 +383,12 @@ def _dof_rotation(vals: np.ndarray, dof: list[str], to_rad: float) -> np.ndarray
     return R
 
 
-def amc_joint_transforms(asf: AsfSkeleton, amc: AmcMotion):
+def amc_joint_transforms(asf: AsfSkeleton, amc: AmcMotion, zero_length_branching: bool = False):
     """Forward kinematics laid out like a BVH conversion.
+
+    ``zero_length_branching=True`` gives bones with several children (CMU: thorax, wrists)
+    zero length, as the cgspeed and amc2bvh BVH conversions do; the default keeps the ASF's
+    geometry (children start at their parent bone's end).
 
     Returns (names, parents, positions_m (T, J, 3), world_rotmat (T, J, 3, 3)) where joint
     ``root`` is the root, every bone is a joint at its start, and leaf bones add ``<bone>_end``.
@@ -414,7 +418,8 @@ def amc_joint_transforms(asf: AsfSkeleton, amc: AmcMotion):
         M = _dof_rotation(vals, bone.dof, to_rad)
         W[b] = W[p] @ (C @ M @ C.T)
         start = end[p]
-        end[b] = start + (W[b] @ (bone.direction * bone.length * scale))
+        length = 0.0 if zero_length_branching and len(asf.children.get(b, [])) > 1 else bone.length
+        end[b] = start + (W[b] @ (bone.direction * length * scale))
         index[b] = len(names)
         names.append(b)
         parents.append(index[p])

@@ -267,12 +267,15 @@ def bvh_local_rotations(motion: BvhMotion) -> np.ndarray:
     """(T, J, 3, 3) local rotation of every joint (identity for End Sites / no channels)."""
     T, J = motion.num_frames, len(motion.names)
     local = np.broadcast_to(np.eye(3), (T, J, 3, 3)).copy()
+    by_order: dict[str, tuple[list[int], list[list[int]]]] = {}
     for j, (ch, cols, order) in enumerate(zip(motion.channels, motion.channel_index, motion.rotation_orders)):
-        if not order:
-            continue
-        rot_cols = [c for name, c in zip(ch, cols) if name in _ROTATION_CHANNELS]
-        angles = torch.from_numpy(np.deg2rad(motion.frames[:, rot_cols]))
-        local[:, j] = euler_to_matrix(angles, order).numpy()
+        if order:
+            joints, columns = by_order.setdefault(order, ([], []))
+            joints.append(j)
+            columns.append([c for name, c in zip(ch, cols) if name in _ROTATION_CHANNELS])
+    for order, (joints, columns) in by_order.items():  # one batched call per rotation order
+        angles = torch.from_numpy(np.deg2rad(motion.frames[:, np.asarray(columns)]))  # (T, Jo, 3)
+        local[:, joints] = euler_to_matrix(angles, order).numpy()
     return local
 
 

@@ -1,0 +1,58 @@
+# MEVA at the released sizes and schedules (official_implementations.md §3.3, §4.2):
+# VAE vae_rec_2 (nz 512, 1000 epochs, lr 1e-4, batch 512) and train_meva_2
+# (feat 2048, SEQLEN 90, batch 32, Adam lr 5e-5, 500 iters x 100 epochs, plateau on PA-MPJPE).
+# Needs a GPU and the licensed datasets; `posebench train meva --config paper --dataset ...`.
+vae_net = dict(nx=144, nz=512, nx_rnn=512, nh_mlp=[1024, 512], t_total=90)
+
+model = dict(
+    feat_dim=2048,
+    ste_hidden=1024,
+    ste_layers=2,
+    vme_hidden=512,
+    vme_layers=2,
+    regressor_hidden=1024,
+    n_iter=3,
+    dropout=0.5,
+    vae_init_hidden=256,
+    vae=vae_net,
+    vme_only=False,  # Table 4 ablation: VME poses only, no MRR refinement
+    pretrained_vae=True,  # Table 4 ablation: False trains a random VAE decoder end to end
+    body_model="auto",  # SMPL when its files are found, else the built-in skeleton model
+    loss_weights=dict(kp2d=300.0, kp3d=300.0, pose=60.0, shape=0.06),
+)
+
+vae = dict(
+    dataset="amass",  # the motion prior is trained on AMASS in the paper
+    train_split="train",
+    val_split="val",
+    test_split="test",
+    epochs=1000,
+    steps_per_epoch=977,  # 500000 samples per epoch / batch 512
+    batch_size=512,
+    lr=1e-4,
+    decay_start_frac=0.5,  # LambdaLR: constant for 500 epochs, then linear decay
+    grad_clip=5.0,
+    crop_stride=1,
+    body_model="auto",
+    loss_weights=dict(mse=1.0, root=20.0, kld=0.1),
+    # Table 3 ablation switches: FR = speed, LR = flip, RR = root_rotation.
+    augment=dict(speed=True, speed_targets_fps=[20.0, 30.0, 40.0], flip=True, root_rotation=True,
+                 max_tilt_rad=0.0, time_reverse=True, p_reverse=0.5),
+)
+
+train = dict(
+    steps=50000,  # 500 iterations x 100 epochs
+    batch_size=32,
+    lr=5e-5,
+    weight_decay=0.0,
+    grad_clip=None,
+    val_every=500,
+    checkpoint_every=500,
+    window_stride=None,  # None: MEVA's per-dataset stride (posebench_meva.train.MEVA_STRIDES)
+    scheduler="plateau",
+    plateau_factor=0.1,
+    plateau_patience=5,
+    select_metric="pa_mpjpe",
+)
+
+dataset_options = dict()

@@ -1,0 +1,363 @@
+"""The shipped CMU benchmark: real CMU motion capture seen by synthetic cameras through a simulated detector.
+
+What it is (the definition lives in three modules):
+
+- :mod:`posebench_datasets.cmu_trials`: which CMU trials (one file each, sha256-pinned) and the
+  split by subject;
+- :mod:`posebench_datasets.cmu_observations`: cameras, projection, detector noise, bounding
+  box, keypoint normalisation and the 73-d per-frame ``features`` every model reads;
+- this module: loads each trial at 30 fps (SMPL-24 local rotations, root translation), fits
+  the subject's betas of the built-in skeleton body model to the trial's rest skeleton, poses
+  the body, and for each of ``cameras_per_clip`` seeded cameras makes one :class:`Track` of the
+  whole trial (trials are at most ~60 s).
+
+Ground truth is in the camera frame (OpenCV axes): ``joints3d_m`` LSP-14, ``joints24_m``,
+``pose_rotmat`` with the root rotation ``R_cam @ R_root``; ``meta["transl_cam_m"]`` re-poses the
+body model exactly (``body(betas, pose_rotmat, transl_cam_m)`` gives ``joints24_m``).
+``meta["gt_kp2d"]`` holds the noise-free keypoints normalised with the same box as ``kp2d``.
+
+The build runs once per (trial list, severity, seed, cameras, code version, body-model
+parameters) and is cached atomically as ``POSEBENCH_CACHE/cmu/<build-id>.npz``; later uses
+only read the cache, so the raw files are needed only for the first build. Raw files live
+under ``posebench.paths.dataset_dir("cmu", root)``; :func:`fetch` (``posebench data fetch cmu
+[--mirror ../shared/realdata]``) puts them there.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+import zlib
+from pathlib import Path
+
+import numpy as np
+
+from posebench.data.fetch import FileSpec, fetch_files, is_present
+from posebench.data.track import DatasetStatus, MotionClip, Track
+from posebench.errors import PosebenchError
+from posebench.io import atomic_path
+from posebench.paths import cache_dir, dataset_dir
+from posebench_datasets import cmu_observations as obs
+from posebench_datasets.cmu_trials import LICENCE, SPLITS, TRIALS, CmuTrial, trials_for
+
+# Bump when anything that changes the built arrays changes (loading, fitting, observation model).
+CODE_VERSION = "cmu-2"
+FPS = 30.0
+
+
+def all_specs(subset: str = "full") -> list[FileSpec]:
+    """The raw files of the benchmark (each once; ASF skeletons are shared between trials)."""
+    seen: dict[str, FileSpec] = {}
+    for split in SPLITS:
+        for trial in trials_for(split, subset):
+            for spec in trial.specs:
+                seen.setdefault(spec.relpath, spec)
+    return list(seen.values())
+
+
+def fetch(root=None, mirror=None, progress: bool = True, subset: str = "full") -> list[Path]:
+    """Put the benchmark's raw files under ``dataset_dir("cmu", root)``; sha256-checked, resumable.
+
+    ``mirror``: a folder or URL prefix laid out like ``shared/realdata``; without it the files
+    are downloaded from the public GitHub repositories that ship them.
+    """
+    return fetch_files(all_specs(subset), dataset_dir("cmu", root), mirror=mirror, progress=progress)
+
+
+def _fetch_command(root) -> str:
+    cmd = "posebench data fetch cmu"
+    if root is not None:
+        cmd += f" --root {root}"
+    return cmd + " [--mirror ../shared/realdata]"
+
+
+def _trial_seed(seed: int, trial: str, camera: int) -> np.random.SeedSequence:
+    return np.random.SeedSequence([int(seed), zlib.crc32(trial.encode()), int(camera)])
+
+
+def _body_params_digest() -> str:
+    from posebench.body_models.skeleton_model import DEFAULT_PARAMS_PATH
+
+    return hashlib.sha256(Path(DEFAULT_PARAMS_PATH).read_bytes()).hexdigest()[:16]
+
+
+class CmuBenchmark:
+    """The CMU benchmark as a :class:`posebench.data.track.PoseDataset`.
+
+    Args:
+        root: folder with the raw files (default ``POSEBENCH_DATA/cmu``).
+        severity: detector-noise severity in [0, 2] (1 = the documented defaults).
+        seed: seeds the cameras and the noise.
+        cameras_per_clip: tracks per trial, one per static camera.
+        mirror: when given, missing raw files are fetched from it on first use.
+        subset: "full" (the benchmark) or "quick" (a small fixed subset for tests/quick runs).
+    """
+
+    fps = FPS
+    kp2d_joint_set = "lsp14"
+
+    def __init__(self, root=None, *, severity: float = 1.0, seed: int = 0, cameras_per_clip: int = 2,
+                 mirror=None, subset: str = "full"):
+        if not 0.0 <= float(severity) <= 2.0:
+            raise PosebenchError(f"cmu: severity must be in [0, 2], got {severity}")
+        if subset not in ("full", "quick"):
+            raise PosebenchError(f"cmu: unknown subset {subset!r}; known: full, quick")
+        if int(cameras_per_clip) < 1:
+            raise PosebenchError(f"cmu: cameras_per_clip must be >= 1, got {cameras_per_clip}")
+        self.name = "cmu" if subset == "full" else "cmu-quick"
+        self.root_arg = root
+        self.root = dataset_dir("cmu", root)
+        self.severity = float(severity)
+        self.seed = int(seed)
+        self.cameras_per_clip = int(cameras_per_clip)
+        self.mirror = mirror
+        self.subset = subset
+        self._data: dict | None = None
+        self.last_build_seconds: float | None = None
+        self.loaded_from_cache: bool | None = None
+
+    # -- PoseDataset -------------------------------------------------------------------------
+    def splits(self) -> tuple[str, ...]:
+        return tuple(SPLITS)
+
+    def tracks(self, split: str) -> list[Track]:
+        data = self._load()
+        self._check_split(split)
+        return [self._track(data, i) for i, tr in enumerate(data["meta"]["tracks"])
+                if data["meta"]["trials"][tr["trial_index"]]["split"] == split]
+
+    def motion(self, split: str) -> list[MotionClip]:
+        data = self._load()
+        self._check_split(split)
+        out = []
+        for i, info in enumerate(data["meta"]["trials"]):
+            if info["split"] != split:
+                continue
+            a, b = data["trial_offsets"][i], data["trial_offsets"][i + 1]
+            out.append(MotionClip(name=info["trial"], fps=FPS, pose_rotmat=data["rotmat_local"][a:b],
+                                  transl_m=data["transl_m"][a:b], betas=data["betas"][i], subject=info["subject"],
+                                  meta={"trial": info["trial"], "description": info["description"],
+                                        "source_file": info["file"], "body_model": "skeleton"}))
+        return out
+
+    def status(self) -> DatasetStatus:
+        found, missing = [], []
+        for spec in all_specs(self.subset):
+            path = self.root / spec.relpath
+            (found if path.is_file() and path.stat().st_size == spec.size else missing).append(spec.relpath)
+        note = f"{len(TRIALS) if self.subset == 'full' else len(all_specs('quick'))} files; " \
+               f"fetch with `{_fetch_command(self.root_arg)}`"
+        if self.cache_path().is_file():
+            note += f"; built cache {self.cache_path()}"
+        return DatasetStatus(root=self.root, found=found, missing=missing, licence=LICENCE, note=note)
+
+    # -- extras ------------------------------------------------------------------------------
+    def summary(self):
+        """pandas DataFrame: trials, tracks, frames (summed over tracks) and subjects per split."""
+        import pandas as pd
+
+        data = self._load()
+        rows = []
+        for split in SPLITS:
+            trials = [i for i, t in enumerate(data["meta"]["trials"]) if t["split"] == split]
+            tracks = [t for t in data["meta"]["tracks"] if t["trial_index"] in set(trials)]
+            frames = sum(int(data["track_offsets"][t["index"] + 1] - data["track_offsets"][t["index"]])
+                         for t in tracks)
+            subjects = sorted({data["meta"]["trials"][i]["subject"] for i in trials}, key=int)
+            rows.append({"split": split, "subjects": len(subjects), "trials": len(trials), "tracks": len(tracks),
+                         "frames": frames, "seconds": frames / FPS, "subject_ids": " ".join(subjects)})
+        return pd.DataFrame(rows).set_index("split")
+
+    def build_id(self) -> str:
+        """Hash of everything the built arrays depend on."""
+        trials = [(t.trial, t.file.sha256) for s in SPLITS for t in trials_for(s, self.subset)]
+        key = json.dumps({"trials": trials, "splits": SPLITS, "severity": self.severity, "seed": self.seed,
+                          "cameras": self.cameras_per_clip, "code": CODE_VERSION, "body": _body_params_digest()},
+                         sort_keys=True)
+        return f"{self.subset}-{hashlib.sha256(key.encode()).hexdigest()[:16]}"
+
+    def cache_path(self) -> Path:
+        return cache_dir() / "cmu" / f"{self.build_id()}.npz"
+
+    # -- building ----------------------------------------------------------------------------
+    def _check_split(self, split: str) -> None:
+        if split not in SPLITS:
+            raise PosebenchError(f"cmu: unknown split {split!r}; known: {', '.join(SPLITS)}")
+
+    def _load(self) -> dict:
+        if self._data is not None:
+            return self._data
+        path = self.cache_path()
+        if path.is_file():
+            self.loaded_from_cache = True
+            self._data = _read_cache(path)
+            return self._data
+        self.loaded_from_cache = False
+        start = time.perf_counter()
+        arrays = self._build()
+        with atomic_path(path) as tmp:
+            with open(tmp, "wb") as f:
+                np.savez(f, **arrays)
+        self.last_build_seconds = time.perf_counter() - start
+        self._data = _read_cache(path)
+        return self._data
+
+    def _ensure_raw_files(self) -> None:
+        specs = all_specs(self.subset)
+        if self.mirror is not None:
+            fetch_files(specs, self.root, mirror=self.mirror, progress=False)
+        missing = [s.relpath for s in specs if not (self.root / s.relpath).is_file()]
+        if missing:
+            raise PosebenchError(
+                f"cmu: {len(missing)} raw file(s) missing under {self.root} (e.g. {missing[0]}); "
+                f"fetch them with `{_fetch_command(self.root_arg)}`")
+        wrong = [s.relpath for s in specs if not is_present(self.root / s.relpath, s)]
+        if wrong:
+            raise PosebenchError(f"cmu: {len(wrong)} raw file(s) under {self.root} do not match their sha256 "
+                                 f"(e.g. {wrong[0]}); delete them and run `{_fetch_command(self.root_arg)}`")
+
+    def _build(self) -> dict:
+        """Load, pose, observe every trial; return the flat arrays the cache stores."""
+        self._ensure_raw_files()
+        from posebench.body_models import get_body_model
+
+        body = get_body_model("skeleton")
+        trial_infos, track_infos = [], []
+        per_trial: dict[str, list] = {k: [] for k in ("rotmat_local", "transl_m", "joints24_world_m", "lsp14_world_m")}
+        per_track: dict[str, list] = {k: [] for k in ("kp2d_px", "gt_kp2d_px", "bbox", "outlier", "swapped")}
+        betas_all, pelvis_all, cameras = [], [], []
+        for split in SPLITS:
+            for trial in trials_for(split, self.subset):
+                motion = build_motion(trial, self.root, body)
+                ti = len(trial_infos)
+                trial_infos.append({"trial": trial.trial, "subject": trial.subject, "split": split,
+                                    "description": trial.description, "file": trial.file.relpath})
+                for key in per_trial:
+                    per_trial[key].append(motion[key])
+                betas_all.append(motion["betas"])
+                pelvis_all.append(motion["pelvis_rest_m"])
+                for c in range(self.cameras_per_clip):
+                    rng = np.random.default_rng(_trial_seed(self.seed, trial.trial, c))
+                    cam = obs.sample_camera(rng, motion["joints24_world_m"], self.severity)
+                    view = observe(cam, motion["lsp14_world_m"], rng, self.severity)
+                    track_infos.append({"index": len(track_infos), "trial_index": ti, "camera_index": c,
+                                        "name": f"{trial.trial}_cam{c}"})
+                    cameras.append(cam)
+                    for key in per_track:
+                        per_track[key].append(view[key])
+        lengths = [len(x) for x in per_trial["rotmat_local"]]
+        track_lengths = [len(x) for x in per_track["kp2d_px"]]
+        arrays = {key: np.concatenate(v).astype(np.float32 if v[0].dtype != bool else bool)
+                  for key, v in {**per_trial, **per_track}.items()}
+        arrays["betas"] = np.stack(betas_all).astype(np.float32)
+        arrays["pelvis_rest_m"] = np.stack(pelvis_all).astype(np.float32)
+        arrays["trial_offsets"] = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+        arrays["track_offsets"] = np.concatenate([[0], np.cumsum(track_lengths)]).astype(np.int64)
+        meta = {"trials": trial_infos, "tracks": track_infos, "cameras": [c.as_dict() for c in cameras],
+                "build_id": self.build_id(), "severity": self.severity, "seed": self.seed,
+                "cameras_per_clip": self.cameras_per_clip, "subset": self.subset, "code_version": CODE_VERSION}
+        arrays["meta_json"] = np.array(json.dumps(meta))
+        return arrays
+
+    def _track(self, data: dict, i: int) -> Track:
+        """Assemble track ``i`` from the cache: camera-frame GT, normalised keypoints, features."""
+        info = data["meta"]["tracks"][i]
+        trial = data["meta"]["trials"][info["trial_index"]]
+        cam = obs.Camera.from_dict(data["meta"]["cameras"][i])
+        a, b = data["track_offsets"][i], data["track_offsets"][i + 1]
+        ta, tb = data["trial_offsets"][info["trial_index"]], data["trial_offsets"][info["trial_index"] + 1]
+        T = b - a
+        R = cam.R.astype(np.float32)
+        rotmat = data["rotmat_local"][ta:tb].copy()
+        rotmat[:, 0] = R @ rotmat[:, 0]
+        joints24 = cam.to_camera(data["joints24_world_m"][ta:tb]).astype(np.float32)
+        lsp14 = cam.to_camera(data["lsp14_world_m"][ta:tb]).astype(np.float32)
+        betas = data["betas"][info["trial_index"]]
+        # The body model puts the pelvis at rest_pelvis + transl and rotates the body about it.
+        transl_cam = (joints24[:, 0] - data["pelvis_rest_m"][info["trial_index"]]).astype(np.float32)
+        bbox = data["bbox"][a:b]
+        kp2d = obs.normalize_to_box(data["kp2d_px"][a:b], bbox)
+        gt_kp2d = obs.normalize_to_box(data["gt_kp2d_px"][a:b], bbox)
+        features = obs.observation_features(kp2d, bbox, (cam.w, cam.h))
+        meta = {"trial": trial["trial"], "subject": trial["subject"], "split": trial["split"],
+                "description": trial["description"], "source_file": trial["file"], "camera": cam.as_dict(),
+                "camera_index": info["camera_index"], "seed": self.seed, "severity": self.severity,
+                "build_id": data["meta"]["build_id"], "gt_kp2d": gt_kp2d, "bbox_px": bbox,
+                "kp2d_px": data["kp2d_px"][a:b], "gt_kp2d_px": data["gt_kp2d_px"][a:b],
+                "outlier": data["outlier"][a:b], "swapped": data["swapped"][a:b], "transl_cam_m": transl_cam,
+                "image_wh": (cam.w, cam.h), "body_model": "skeleton"}
+        return Track(name=info["name"], fps=FPS, features=features, kp2d=kp2d, joints3d_m=lsp14, joints24_m=joints24,
+                     pose_rotmat=rotmat, betas=np.repeat(betas[None], T, axis=0), valid=np.ones(T, dtype=bool),
+                     meta=meta)
+
+
+def build_motion(trial: CmuTrial, root: Path, body) -> dict:
+    """Load one trial at 30 fps and pose the skeleton body model with the subject's fitted betas.
+
+    Returns rotmat_local (T, 24, 3, 3), transl_m (T, 3), betas (10,), pelvis_rest_m (3,),
+    joints24_world_m (T, 24, 3), lsp14_world_m (T, 14, 3); SMPL world, +Y up, metres.
+    """
+    import torch
+
+    from posebench.data.mocap.clips import load_clip
+
+    # betas are fitted here with the body model in use, not by load_clip
+    clip = load_clip(root / trial.file.relpath, entry=mocap_entry(trial, root), target_fps=FPS,
+                     body_model_betas=np.zeros(10))
+    betas = subject_betas(clip, body)
+    rot = torch.as_tensor(np.asarray(clip.pose_rotmat), dtype=torch.float64)
+    transl = torch.as_tensor(np.asarray(clip.transl_m), dtype=torch.float64)
+    b = torch.as_tensor(betas, dtype=torch.float64)[None]
+    with torch.no_grad():
+        out = body(b.expand(len(rot), -1), rot, transl)
+        pelvis_rest = body.rest_joints(b)[0, 0]
+    return {"rotmat_local": rot.numpy(), "transl_m": transl.numpy(), "betas": np.asarray(betas, np.float64),
+            "pelvis_rest_m": pelvis_rest.numpy(), "joints24_world_m": out.joints24_m.numpy(),
+            "lsp14_world_m": out.lsp14_m.numpy()}
+
+
+def subject_betas(clip: MotionClip, body) -> np.ndarray:
+    """(10,) betas of ``body`` (the skeleton model) fitted to the clip's own rest bone offsets."""
+    from posebench.data.mocap.retarget import fit_betas
+
+    params = {"rest_offsets_mean_m": body.rest_offsets_mean_m.cpu().numpy(),
+              "shape_components_m": body.shape_components_m.cpu().numpy()}
+    return fit_betas(clip.meta["rest_offsets_m"], params)
+
+
+def mocap_entry(trial: CmuTrial, root: Path):
+    """The :class:`MocapEntry` (units, true fps, T-pose frame, naming) of a trial, from the committed list."""
+    from posebench.data.mocap import manifest
+
+    path = Path(root) / trial.file.relpath
+    if trial.kind == "amc":
+        scheme, unit, asf = "cmu_asf", None, Path(root) / trial.skeleton.relpath
+    else:
+        scheme, unit, asf = manifest._scheme(trial.naming, trial.file.relpath), manifest.unit_to_metres(
+            trial.unit, trial.file.relpath), None
+    return manifest.MocapEntry(
+        path=path, rel_path=trial.file.relpath, kind=trial.kind, scheme=scheme, unit_to_m=unit,
+        fps=trial.capture_fps, file_fps=trial.file_fps, tpose_frame0=trial.tpose_frame0, trial=trial.trial,
+        subject=trial.subject, source=trial.file.urls[0], asf_path=asf, description=trial.description)
+
+
+def observe(cam: obs.Camera, lsp14_world_m: np.ndarray, rng: np.random.Generator, severity: float) -> dict:
+    """One camera's view of a trial: noisy and noise-free pixel keypoints (T, 14, 3), box, event masks."""
+    lsp14_cam = cam.to_camera(lsp14_world_m)
+    in_view = cam.in_view(lsp14_cam)
+    gt_px = cam.project(lsp14_cam)
+    det = obs.simulate_detections(rng, gt_px, in_view, (cam.w, cam.h), severity)
+    if not (det.kp2d_px[..., 2] > 0).any():
+        # sample_camera keeps the subject in view; this guards the box against an empty track
+        det.kp2d_px[..., :2] = np.where(in_view[..., None], gt_px, 0.0)
+        det.kp2d_px[..., 2] = in_view
+    gt = np.concatenate([np.where(in_view[..., None], gt_px, 0.0), in_view[..., None]], axis=-1)
+    return {"kp2d_px": det.kp2d_px, "gt_kp2d_px": gt.astype(np.float32), "bbox": obs.track_bbox(det.kp2d_px),
+            "outlier": det.outlier, "swapped": det.swapped}
+
+
+def _read_cache(path: Path) -> dict:
+    with np.load(path, allow_pickle=False) as z:
+        data = {k: z[k] for k in z.files}
+    data["meta"] = json.loads(str(data.pop("meta_json")))
+    return data

@@ -1,0 +1,150 @@
+"""Load MEVA's released weights into this implementation (official_implementations.md §3.3).
+
+- ``model_best.pth.tar`` (``train_meva_2``): a torch checkpoint whose ``gen_state_dict``
+  holds the whole model, the frozen VAE included (``vae_model.*``). Read with
+  ``torch.load(weights_only=True)``.
+- ``model_*.p`` (``vae_rec_2``): a plain Python pickle ``{'model_dict': state_dict}`` of torch
+  tensors. Read with a restricted unpickler that resolves only the few globals a pickled
+  tensor needs; each storage's inner bytes go through ``torch.load(weights_only=True)``.
+
+Key names and shapes are the official ones already, so loading is strict: ``smpl.*`` and
+``*.smpl.*`` (the SMPL layers) are dropped, a leading ``module.`` (DataParallel) is
+stripped, and any other missing, unexpected or mis-shaped key raises
+:class:`~posebench.errors.CheckpointError` naming the key and the file. The MEVA 6D layout
+is kept as is (the regressor decodes poses in that layout).
+
+Official MEVA weights are under CMU's non-commercial licence; posebench does not ship them.
+"""
+from __future__ import annotations
+
+import collections
+import io
+import pickle
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from posebench.errors import CheckpointError
+from posebench.nn import drop_official_smpl_keys
+
+
+def _load_storage_bytes(b: bytes):
+    """Replacement for ``torch.storage._load_from_bytes`` that refuses arbitrary objects."""
+    return torch.load(io.BytesIO(b), weights_only=True)
+
+
+_TENSOR_GLOBALS = {
+    ("torch._utils", "_rebuild_tensor_v2"): torch._utils._rebuild_tensor_v2,
+    ("torch._utils", "_rebuild_parameter"): torch._utils._rebuild_parameter,
+    ("torch.storage", "_load_from_bytes"): _load_storage_bytes,
+    ("collections", "OrderedDict"): collections.OrderedDict,
+}
+
+
+class _TensorPickleUnpickler(pickle.Unpickler):
+    def __init__(self, file, source: str):
+        super().__init__(file)
+        self.source = source
+
+    def find_class(self, module, name):
+        try:
+            return _TENSOR_GLOBALS[(module, name)]
+        except KeyError:
+            raise CheckpointError(
+                f"{self.source}: refused to unpickle global {module}.{name} (only torch tensors are allowed)"
+            ) from None
+
+
+def load_tensor_pickle(path: str | Path):
+    """Unpickle a plain pickle of torch tensors in plain containers (MEVA's ``model_*.p``)."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"{path}: file not found")
+    with open(path, "rb") as f:
+        try:
+            return _TensorPickleUnpickler(f, str(path)).load()
+        except CheckpointError:
+            raise
+        except Exception as exc:  # truncated or corrupt file
+            raise CheckpointError(f"{path}: not a readable pickle of tensors ({type(exc).__name__}: {exc})") from exc
+
+
+def _clean(state_dict: dict) -> dict:
+    sd = dict(state_dict)
+    if sd and all(k.startswith("module.") for k in sd):
+        sd = {k[len("module."):]: v for k, v in sd.items()}
+    return drop_official_smpl_keys(sd)
+
+
+def load_state_strict(module: nn.Module, state_dict: dict, source: str) -> None:
+    """Load ``state_dict`` into ``module``; every key and shape must match (after dropping
+    SMPL keys). Raises CheckpointError naming the key and ``source``."""
+    sd = _clean(state_dict)
+    own = module.state_dict()
+    missing = [k for k in own if k not in sd]
+    unexpected = [k for k in sd if k not in own]
+    if missing:
+        raise CheckpointError(
+            f"{source}: missing key {missing[0]!r} for {type(module).__name__}"
+            + (f" (and {len(missing) - 1} more: {missing[1:6]})" if len(missing) > 1 else "")
+        )
+    if unexpected:
+        raise CheckpointError(
+            f"{source}: unexpected key {unexpected[0]!r} for {type(module).__name__}"
+            + (f" (and {len(unexpected) - 1} more: {unexpected[1:6]})" if len(unexpected) > 1 else "")
+        )
+    for k, v in own.items():
+        if not isinstance(sd[k], torch.Tensor):
+            raise CheckpointError(f"{source}: key {k!r} is a {type(sd[k]).__name__}, not a tensor")
+        if tuple(sd[k].shape) != tuple(v.shape):
+            raise CheckpointError(
+                f"{source}: key {k!r} has shape {tuple(sd[k].shape)}, the model expects {tuple(v.shape)}"
+            )
+    module.load_state_dict(sd, strict=True)
+
+
+def read_official_vae_state(path: str | Path) -> dict:
+    """The VAE state dict of a ``model_*.p`` file (``{'model_dict': state_dict}``)."""
+    obj = load_tensor_pickle(path)
+    if not isinstance(obj, dict) or "model_dict" not in obj:
+        keys = sorted(obj) if isinstance(obj, dict) else type(obj).__name__
+        raise CheckpointError(f"{path}: expected a dict with key 'model_dict' (MEVA VAE file), got {keys}")
+    return dict(obj["model_dict"])
+
+
+def read_official_meva_state(path: str | Path) -> dict:
+    """The ``gen_state_dict`` of a ``model_best.pth.tar`` file."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"{path}: file not found")
+    try:
+        ckpt = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:
+        raise CheckpointError(f"{path}: cannot read as a torch checkpoint ({type(exc).__name__}: {exc})") from exc
+    if not isinstance(ckpt, dict) or "gen_state_dict" not in ckpt:
+        keys = sorted(ckpt) if isinstance(ckpt, dict) else type(ckpt).__name__
+        raise CheckpointError(f"{path}: expected key 'gen_state_dict' (MEVA checkpoint), got {keys}")
+    return dict(ckpt["gen_state_dict"])
+
+
+def load_official_vae(vae: nn.Module, path: str | Path) -> None:
+    """Load a released ``model_*.p`` into a :class:`~posebench_meva.vae.MotionVAE` (or a MEVA
+    model's ``vae_model``)."""
+    target = getattr(vae, "vae_model", vae)
+    load_state_strict(target, read_official_vae_state(path), str(path))
+
+
+def load_official_meva(model: nn.Module, path: str | Path) -> None:
+    """Load a released ``model_best.pth.tar`` into a :class:`~posebench_meva.model.MEVA` built
+    with the paper sizes (``in_dim = feat_dim = 2048``, so the input adapter is the identity)."""
+    load_state_strict(model, read_official_meva_state(path), str(path))
+
+
+def build_official_meva(path: str | Path, body_model: str = "skeleton"):
+    """A MEVA model at the released sizes with the official weights of ``path`` loaded, in eval mode."""
+    from posebench_meva.model import MEVA
+
+    model = MEVA({"body_model": body_model})
+    load_official_meva(model, path)
+    return model.eval()

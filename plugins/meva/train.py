@@ -1,0 +1,98 @@
+"""MEVA training in two stages (paper §3.5): ``vae`` (motion VAE pretraining, see
+:mod:`posebench_meva.train_vae`), then ``e2e`` (STE + VME + MRR with the frozen VAE decoder,
+through the core loop :func:`posebench.training.loop.fit`). ``all`` runs both.
+
+Layout of ``out_dir``: ``vae/{best,last}.pt, vae/metrics.csv, vae/report.json`` (stage 1) and
+``{best,last}.pt, metrics.csv`` (stage 2, the MEVA model; ``best.pt`` is where ``posebench
+eval``/``compare`` look).
+
+Config sections (mmengine ``configs/meva/*.py``): ``model`` (:class:`~posebench_meva.model.MevaConfig`,
+``model.vae`` = VAE sizes), ``vae`` (:class:`~posebench_meva.train_vae.VAETrainConfig`),
+``train`` (:class:`posebench.training.loop.TrainConfig`), ``dataset_options``
+(``{dataset name: keyword arguments of its factory}``, e.g. ``cmu=dict(subset="quick")``).
+
+Training windows are 90 frames; tracks shorter than that never enter training (as in MEVA).
+The stride is ``train.window_stride`` or else MEVA's per-dataset stride (:data:`MEVA_STRIDES`).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from posebench.errors import PosebenchError
+from posebench.training.loop import TrainConfig, fit
+from posebench_meva.model import MEVA, MODEL_CLASSES
+from posebench_meva.train_vae import VAETrainConfig, load_vae, open_dataset, train_vae
+from posebench_meva.vae_eval import vae_reconstruction_eval
+
+__all__ = ["MEVA_STRIDES", "STAGES", "open_dataset", "train_e2e", "train_meva", "train_vae", "vae_reconstruction_eval"]
+
+STAGES = ("vae", "e2e", "all")
+
+# Training window strides for W = 90 in MEVA's loaders (official_implementations.md §4.2).
+MEVA_STRIDES = {"insta": 90, "pennaction": 22, "3dpw": 22, "3dpw-vibe": 22, "mpii3d": 90, "h36m": 45, "cmu": 45}
+
+
+def _long_tracks(dataset, split: str, window: int) -> list:
+    if split not in dataset.splits():
+        return []
+    tracks = list(dataset.tracks(split))
+    return [t for t in tracks if t.features is not None and len(t) >= window]
+
+
+def train_e2e(cfg: dict, dataset, out_dir: str | Path, device: str = "cpu", resume: bool = False,
+              seed: int = 0, model_name: str = "meva") -> Path:
+    """Stage 2: train MEVA end to end on ``dataset``'s train split (a registered name or a
+    dataset object), validating on its val split. Needs ``out_dir/vae/best.pt`` unless
+    ``model.pretrained_vae`` is False."""
+    out_dir = Path(out_dir)
+    model_cfg = dict(cfg.get("model") or {})
+    if isinstance(dataset, str):
+        dataset = open_dataset(dataset, cfg)
+    dataset_name = getattr(dataset, "name", type(dataset).__name__)
+    window = MEVA.window
+    train_tracks = _long_tracks(dataset, "train", window)
+    if not train_tracks:
+        raise PosebenchError(
+            f"dataset {dataset_name!r}, split 'train': no track with features has at least {window} frames; "
+            f"MEVA trains on {window}-frame windows"
+        )
+    val_tracks = _long_tracks(dataset, "val", 1)
+    model_cfg["in_dim"] = int(train_tracks[0].features.shape[1])
+    model = MODEL_CLASSES[model_name](model_cfg)
+    if model.cfg.pretrained_vae:
+        vae_path = out_dir / "vae" / "best.pt"
+        if not vae_path.is_file():
+            raise PosebenchError(
+                f"{vae_path}: no pretrained VAE for the e2e stage; make it first with "
+                f"`posebench train meva --stage vae --dataset {dataset_name} --out {out_dir}` "
+                f"(or set model.pretrained_vae=False)"
+            )
+        model.load_vae_state(load_vae(vae_path).state_dict(), str(vae_path))
+    train_options = dict(cfg.get("train") or {})
+    train_options["seed"] = seed
+    train_options["device"] = device
+    if train_options.get("window_stride") is None:
+        train_options["window_stride"] = MEVA_STRIDES.get(dataset_name, window // 2)
+    result = fit(model, train_tracks, val_tracks, TrainConfig.from_dict(train_options), out_dir,
+                 resume=resume, progress=False)
+    return result.best_path or result.last_path
+
+
+def train_meva(cfg: dict, dataset_name: str, out_dir: str | Path, device: str = "cpu", resume: bool = False,
+               stage: str = "all", seed: int = 0, model_name: str = "meva") -> Path:
+    """The ``train`` entry registered for "meva": runs ``stage`` ("vae", "e2e" or "all") and
+    returns the best checkpoint of the last stage run."""
+    if stage not in STAGES:
+        raise PosebenchError(f"MEVA training stage must be one of {STAGES}, got {stage!r}")
+    cfg = dict(cfg or {})
+    out_dir = Path(out_dir)
+    best = None
+    if stage in ("vae", "all"):
+        vae_opts = dict(cfg.get("vae") or {})
+        vae_opts["seed"] = seed
+        cfg["vae"] = vae_opts
+        vae_dataset = VAETrainConfig.from_dict(vae_opts).dataset or dataset_name
+        best = train_vae(cfg, open_dataset(vae_dataset, cfg), out_dir / "vae", device, resume)
+    if stage in ("e2e", "all"):
+        best = train_e2e(cfg, dataset_name, out_dir, device, resume, seed, model_name)
+    return best
