@@ -70,14 +70,14 @@ def all_metrics_loop(pred, gt):
 def test_batched_all_metrics_1m(benchmark, big):
     pred, gt = big
     out = benchmark.pedantic(all_metrics_batched, args=(pred, gt), rounds=3, warmup_rounds=0)
-    TIMES["batched_1m"] = benchmark.stats.stats.mean
+    TIMES["batched_1m"] = benchmark.stats.stats.min  # min: the machine may be shared
     assert out[1].shape == (N_BIG,)
 
 
 def test_loop_all_metrics_20k(benchmark, big):
     pred, gt = big[0][:N_LOOP], big[1][:N_LOOP]
-    out = benchmark.pedantic(all_metrics_loop, args=(pred, gt), rounds=1, warmup_rounds=0)
-    TIMES["loop_20k"] = benchmark.stats.stats.mean
+    out = benchmark.pedantic(all_metrics_loop, args=(pred, gt), rounds=2, warmup_rounds=0)
+    TIMES["loop_20k"] = benchmark.stats.stats.min
     benchmark.extra_info["scaled_to_1m_s"] = TIMES["loop_20k"] * N_BIG / N_LOOP
     for got, want in zip(out, all_metrics_batched(pred, gt)):  # same numbers both ways
         np.testing.assert_allclose(got, want, atol=1e-8)

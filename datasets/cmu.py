@@ -38,7 +38,7 @@ from posebench.errors import PosebenchError
 from posebench.io import atomic_path
 from posebench.paths import cache_dir, dataset_dir
 from posebench_datasets import cmu_observations as obs
-from posebench_datasets.cmu_trials import LICENCE, SPLITS, TRIALS, CmuTrial, trials_for
+from posebench_datasets.cmu_trials import LICENCE, SPLITS, CmuTrial, trials_for
 
 # Bump when anything that changes the built arrays changes (loading, fitting, observation model).
 CODE_VERSION = "cmu-2"
@@ -76,9 +76,11 @@ def _trial_seed(seed: int, trial: str, camera: int) -> np.random.SeedSequence:
 
 
 def _body_params_digest() -> str:
+    """Part of the build id: the GT changes when the built-in body model's parameters change."""
     from posebench.body_models.skeleton_model import DEFAULT_PARAMS_PATH
 
-    return hashlib.sha256(Path(DEFAULT_PARAMS_PATH).read_bytes()).hexdigest()[:16]
+    path = Path(DEFAULT_PARAMS_PATH)
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16] if path.is_file() else "no-params-file"
 
 
 class CmuBenchmark:
@@ -145,8 +147,7 @@ class CmuBenchmark:
         for spec in all_specs(self.subset):
             path = self.root / spec.relpath
             (found if path.is_file() and path.stat().st_size == spec.size else missing).append(spec.relpath)
-        note = f"{len(TRIALS) if self.subset == 'full' else len(all_specs('quick'))} files; " \
-               f"fetch with `{_fetch_command(self.root_arg)}`"
+        note = f"{len(found)}/{len(found) + len(missing)} raw files; fetch with `{_fetch_command(self.root_arg)}`"
         if self.cache_path().is_file():
             note += f"; built cache {self.cache_path()}"
         return DatasetStatus(root=self.root, found=found, missing=missing, licence=LICENCE, note=note)
@@ -205,7 +206,8 @@ class CmuBenchmark:
     def _ensure_raw_files(self) -> None:
         specs = all_specs(self.subset)
         if self.mirror is not None:
-            fetch_files(specs, self.root, mirror=self.mirror, progress=False)
+            fetch_files(specs, self.root, mirror=self.mirror, progress=False)  # sha256-checked
+            return
         missing = [s.relpath for s in specs if not (self.root / s.relpath).is_file()]
         if missing:
             raise PosebenchError(

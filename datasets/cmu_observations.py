@@ -35,21 +35,9 @@ out of view          joints outside the image or closer than 0.1 m to the camera
 confidence           kept joints: 1 - 0.5 min(1, |error| / (0.1 box)), in [0.5, 1]
 ==================== ==============================================================
 
-Bounding box and normalisation (as VIBE, reference §2.1 and §6.1): the smoothed box of the
-visible noisy keypoints (:func:`posebench.data.keypoints.smooth_bbox_from_keypoints`: per-frame
-centre + scale = 150 / diagonal, median 11 + Gaussian sigma 8, ``[cx, cy, w, h]`` with
-w = h = 1.1 * diagonal); frames before the first / after the last frame with a box reuse the
-nearest box. Keypoints are normalised to the 224 crop at scale 1.2 around it,
-``2 u / 224 - 1`` (:func:`posebench.data.keypoints.normalize_kp2d_to_crop`).
-
-Per-frame model input (:func:`observation_features`, the ONE definition every model uses),
-``FEATURE_DIM`` = 73 float32 channels (:func:`feature_names`):
-
-- 0-27: normalised keypoints x, y (LSP-14 order, x then y per joint), times confidence;
-- 28-41: confidence per joint;
-- 42-44: box centre x / image width, centre y / image height, box side / image height;
-- 45-72: first differences of the normalised keypoints (frame t minus t-1), 0 at t = 0 and
-  where the joint is missing in either frame.
+Box, keypoint normalisation and the 73-d per-frame model input are not defined here: they
+are the core's :mod:`posebench.data.observations` (the one definition every model and
+``posebench demo`` use); the names are re-exported below so ``cmu.py`` reads them from here.
 """
 from __future__ import annotations
 
@@ -57,12 +45,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from posebench.data.keypoints import normalize_kp2d_to_crop, smooth_bbox_from_keypoints
+from posebench.data.observations import (  # noqa: F401 - re-exported for the benchmark builder
+    FEATURE_DIM,
+    NUM_KP,
+    feature_names,
+    normalize_to_box,
+    observation_features,
+    track_bbox,
+)
 from posebench.errors import ShapeError
-from posebench.skeleton import LSP14_FLIP_PERM, LSP14_JOINT_NAMES
+from posebench.skeleton import LSP14_FLIP_PERM
 
-FEATURE_DIM = 73
-NUM_KP = 14
 IMAGE_SIZES = ((1280, 720), (1920, 1080))
 
 # Default noise parameters (severity 1); see the module docstring.
@@ -267,56 +260,3 @@ def simulate_detections(rng: np.random.Generator, gt_px: np.ndarray, in_view: np
     kp[..., 2] = np.where(kept, conf, 0.0)
     return Detections(kp2d_px=kp.astype(np.float32), dropped=~kept, outlier=outlier & kept, swapped=swapped,
                       box_px=box.astype(np.float32))
-
-
-def track_bbox(kp_px: np.ndarray) -> np.ndarray:
-    """(T, 14, 3) pixel detections -> (T, 4) smoothed ``[cx, cy, w, h]`` VIBE box for every frame.
-
-    Frames outside the span that has visible keypoints reuse the nearest box. A track with no
-    visible keypoint at all raises :class:`ShapeError`.
-    """
-    bbox, t0, t1 = smooth_bbox_from_keypoints(kp_px, vis_thresh=0.0)
-    out = np.empty((kp_px.shape[0], 4))
-    out[t0:t1] = bbox
-    out[:t0] = bbox[0]
-    out[t1:] = bbox[-1]
-    return out
-
-
-def normalize_to_box(kp_px: np.ndarray, bbox: np.ndarray) -> np.ndarray:
-    """(T, 14, 3) pixels + conf -> (T, 14, 3) crop-normalised (VIBE's scale-1.2, 224 crop), conf kept."""
-    return normalize_kp2d_to_crop(kp_px, bbox, crop_scale=1.2, crop_size=224)
-
-
-def feature_names() -> list[str]:
-    """Names of the FEATURE_DIM channels of :func:`observation_features`, in order."""
-    xy = [f"{n}_{a}*conf" for n in LSP14_JOINT_NAMES for a in ("x", "y")]
-    conf = [f"{n}_conf" for n in LSP14_JOINT_NAMES]
-    box = ["bbox_cx/W", "bbox_cy/H", "bbox_size/H"]
-    diff = [f"d_{n}_{a}" for n in LSP14_JOINT_NAMES for a in ("x", "y")]
-    names = xy + conf + box + diff
-    assert len(names) == FEATURE_DIM
-    return names
-
-
-def observation_features(kp2d_norm: np.ndarray, bbox: np.ndarray, image_wh: tuple[int, int]) -> np.ndarray:
-    """The per-frame model input, (T, 73) float32 (layout in the module docstring).
-
-    kp2d_norm (T, 14, 3) crop-normalised keypoints + confidence; bbox (T, 4) ``[cx, cy, w, h]``
-    pixels; image_wh (width, height) pixels.
-    """
-    kp = np.asarray(kp2d_norm, dtype=np.float32)
-    bbox = np.asarray(bbox, dtype=np.float32)
-    T = kp.shape[0]
-    if kp.shape != (T, NUM_KP, 3) or bbox.shape != (T, 4):
-        raise ShapeError(f"observation_features: expected kp2d_norm (T, 14, 3) and bbox (T, 4), got {kp.shape}"
-                         f" and {bbox.shape}")
-    conf = kp[..., 2]
-    xy = kp[..., :2]
-    width, height = image_wh
-    box = np.stack([bbox[:, 0] / width, bbox[:, 1] / height, bbox[:, 2] / height], axis=1)
-    diff = np.zeros_like(xy)
-    both = (conf[1:] > 0) & (conf[:-1] > 0)
-    diff[1:] = np.where(both[..., None], xy[1:] - xy[:-1], 0.0)
-    out = np.concatenate([(xy * conf[..., None]).reshape(T, -1), conf, box, diff.reshape(T, -1)], axis=1)
-    return out.astype(np.float32)

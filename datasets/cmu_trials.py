@@ -1,6 +1,6 @@
 """The CMU benchmark is DEFINED by this list: which CMU trials, which file of each, and the split.
 
-Every CMU trial is used once (119 trials, 23 subjects, 45,540 frames at 30 fps). The file of a
+Every CMU trial is used once (119 trials, 23 subjects, 45,583 frames at 30 fps). The file of a
 trial is chosen in this order: original CMU ASF/AMC (fairmotion, then cyrochak/CSCI-4611),
 then BVH (fairmotion, bvh11, CreativeInquiry, Przestr, delfem2, beemsoft salsa). Excluded: the
 ``tmoco_ik`` re-exports (subject 01's skeleton on other subjects, see the realdata MANIFEST),
@@ -13,14 +13,15 @@ Paths are relative to a realdata-style mirror root (``posebench data fetch cmu -
 The sha256 and sizes were taken from ``shared/realdata/manifest.json`` when this list was
 written and are part of the benchmark definition: they are never read from a manifest at run time.
 
-Split BY SUBJECT (no subject appears in two splits). Frames at 30 fps, per camera:
+Split BY SUBJECT (no subject appears in two splits). Frames at 30 fps, per camera (the built
+benchmark has ``cameras_per_clip`` = 2 tracks per trial, so twice these frames):
 
 ============ =============================================== ======== ======
 split        subjects                                        frames   share
 ============ =============================================== ======== ======
-train        01, 05, 07, 60, 61, 94                          34,826   76.5 %
-val          02, 10, 11, 12, 14, 16, 18, 90, 131              4,281    9.4 %
-test         03, 06, 08, 09, 13, 17, 55, 143                  6,433   14.1 %
+train        01, 05, 07, 60, 61, 94                          34,847   76.4 %
+val          02, 10, 11, 12, 14, 16, 18, 90, 131              4,291    9.4 %
+test         03, 06, 08, 09, 13, 17, 55, 143                  6,445   14.1 %
 ============ =============================================== ======== ======
 
 The salsa couple (60, 61; 60 % of all frames, each trial danced together) stays in train,

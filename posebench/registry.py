@@ -205,9 +205,9 @@ def build_model(name: str, cfg: dict | None = None):
     return get_plugin_system().models.get(name).obj(cfg)
 
 
-def load_dataset(name: str, root=None):
-    """Instantiate a registered dataset: ``load_dataset("cmu")``."""
-    return get_plugin_system().datasets.get(name).obj(root)
+def load_dataset(name: str, root=None, **options):
+    """Instantiate a registered dataset: ``load_dataset("cmu")``, ``load_dataset("cmu", severity=2.0)``."""
+    return get_plugin_system().datasets.get(name).obj(root, **options)
 
 
 def get_protocol(name: str):

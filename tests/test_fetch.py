@@ -113,3 +113,25 @@ def test_missing_everywhere(tmp_path):
         fetch_files([spec], tmp_path / "dest", progress=False)
     with pytest.raises(FetchError, match="not in the mirror"):
         fetch_files([spec], tmp_path / "dest", mirror=tmp_path, progress=False)
+
+
+def test_http_download_with_stale_partial(tmp_path):
+    """A server that ignores Range (answers 200) makes the download restart from byte 0."""
+    import functools
+    import http.server
+    import threading
+
+    mirror, specs = _make_mirror(tmp_path)
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(mirror))
+    handler.log_message = lambda *a, **k: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        part = tmp_path / "dest" / (specs[0].relpath + ".part")
+        part.parent.mkdir(parents=True)
+        part.write_bytes((mirror / specs[0].relpath).read_bytes()[:500])
+        paths = fetch_files(specs, tmp_path / "dest", mirror=url, progress=False)
+        assert all(sha256_file(p) == s.sha256 for p, s in zip(paths, specs))
+    finally:
+        server.shutdown()

@@ -32,7 +32,7 @@ def _skeleton_body_model(monkeypatch):
 
     monkeypatch.setattr(posebench_meva.model, "get_body_model", lambda kind: body_model())
 
-TINY = dict(in_dim=11, feat_dim=16, ste_hidden=16, ste_layers=1, vme_hidden=8, vme_layers=1, regressor_hidden=32,
+TINY = dict(input_dim=11, feat_dim=16, ste_hidden=16, ste_layers=1, vme_hidden=8, vme_layers=1, regressor_hidden=32,
             n_iter=2, dropout=0.0, vae_init_hidden=8, vae=dict(nz=8, nx_rnn=16, nh_mlp=[16, 8]))
 
 
@@ -226,3 +226,18 @@ def test_tensor_pickle_refuses_other_globals(tmp_path):
         pickle.dump({"model_dict": Evil()}, f)
     with pytest.raises(CheckpointError, match=r"evil\.p.*builtins\.print"):
         load_tensor_pickle(path)
+
+
+def test_plugin_registration_and_conformance():
+    from posebench.registry import build_model, get_plugin_system
+    from posebench.testing.conformance import check_model_plugin
+    from posebench_meva.model import MevaTest
+
+    entry = get_plugin_system().models.get("meva")
+    assert entry.metadata["window"] == 90 and entry.metadata["inputs"] == ("features",)
+    assert callable(entry.metadata["train"]) and "Luo" in entry.metadata["paper"]
+    assert "non-commercial" in entry.metadata["licence"]
+    model = check_model_plugin("meva-test", feature_dim=73)
+    assert isinstance(model, MevaTest) and model.name == "meva-test"
+    assert model.hparams["feat_dim"] == 16 and model.hparams["input_dim"] == 73  # configs/meva/test.py sizes
+    assert build_model("meva-test", model.hparams).hparams == model.hparams

@@ -24,9 +24,18 @@ from torch import nn
 from posebench.errors import ShapeError
 
 
+MIN_CHANNELS_PER_GROUP = 4
+
+
 def group_count(channels: int, preferred: int = 32) -> int:
-    """The largest number of groups <= ``preferred`` that divides ``channels`` (32 for 2048)."""
-    for g in range(min(preferred, channels), 0, -1):
+    """The largest number of groups <= ``preferred`` that divides ``channels`` and leaves at
+    least :data:`MIN_CHANNELS_PER_GROUP` channels per group (32 for 2048, 8 for 32, 1 below 4).
+
+    Per-frame statistics over a one-channel group would normalise every value to 0 and cut
+    the convolution path off, hence the minimum group width for small (CPU) models.
+    """
+    limit = max(1, min(preferred, channels // MIN_CHANNELS_PER_GROUP))
+    for g in range(limit, 0, -1):
         if channels % g == 0:
             return g
     return 1

@@ -3,8 +3,8 @@
 Architecture and key names follow the released ``train_meva_2`` model
 (official_implementations.md §3.3), batch-major:
 
-- ``input_adapter``: dataset features (B, T, in_dim) -> (B, T, feat_dim); identity (no
-  parameters) when in_dim == feat_dim, so official checkpoints load unchanged.
+- ``input_adapter``: dataset features (B, T, input_dim) -> (B, T, feat_dim); identity (no
+  parameters) when input_dim == feat_dim, so official checkpoints load unchanged.
 - STE ``feat_encoder``: bidirectional 2-layer GRU(feat_dim -> ste_hidden) -> tanh ->
   Linear(2 ste_hidden -> feat_dim) -> + input.
 - VME ``motion_encoder``: bidirectional 2-layer GRU(feat_dim -> vme_hidden) -> tanh ->
@@ -21,6 +21,11 @@ Ablation switches (paper Table 4):
 - ``pretrained_vae=False``: the VAE decoder starts from random weights and trains end to end
   (with ``True`` it is loaded from the VAE stage and frozen: no gradients, eval mode).
 
+Windowing: the model declares ``window = 90``; the harness cuts tracks per protocol
+(:mod:`posebench.windowing`: ``"meva"`` policy under ``meva-v1`` — overlap 10, hard cut —
+and ``"full"`` under ``posebench-v1``). Tracks shorter than 90 frames, which MEVA's own
+evaluation cannot handle, are edge-padded to one window (last frame repeated) and the padded
+outputs dropped. Training uses only full 90-frame windows (``posebench_meva.train``).
 T <= 90 (the VAE always decodes 90 frames). The body model is not part of the state dict
 (official checkpoints' ``smpl.*`` keys are dropped, and ours carry none), but it follows
 the model across ``.to(device)``.
@@ -44,7 +49,7 @@ from posebench_meva.vae import MotionVAE, VAEConfig
 class MevaConfig:
     """Sizes and switches of :class:`MEVA`. Defaults are the released ``train_meva_2`` sizes."""
 
-    in_dim: int = 2048  # the dataset's feature size
+    input_dim: int = 2048  # the dataset's feature size
     feat_dim: int = 2048
     ste_hidden: int = 1024
     ste_layers: int = 2
@@ -84,7 +89,7 @@ class MEVA(PoseModel):
         vae_cfg = VAEConfig.from_dict(cfg.vae)
         if vae_cfg.t_total != self.window:
             raise ShapeError(f"MEVA: the VAE must decode {self.window} frames (vae.t_total), got {vae_cfg.t_total}")
-        self.input_adapter = InputAdapter(cfg.in_dim, cfg.feat_dim)
+        self.input_adapter = InputAdapter(cfg.input_dim, cfg.feat_dim)
         self.feat_encoder = TemporalEncoder(
             cfg.feat_dim, cfg.ste_hidden, cfg.ste_layers, bidirectional=True, add_linear=True, residual=True,
             activation="tanh",

@@ -137,7 +137,7 @@ def load_official_vae(vae: nn.Module, path: str | Path) -> None:
 
 def load_official_meva(model: nn.Module, path: str | Path) -> None:
     """Load a released ``model_best.pth.tar`` into a :class:`~posebench_meva.model.MEVA` built
-    with the paper sizes (``in_dim = feat_dim = 2048``, so the input adapter is the identity)."""
+    with the paper sizes (``input_dim = feat_dim = 2048``, so the input adapter is the identity)."""
     load_state_strict(model, read_official_meva_state(path), str(path))
 
 

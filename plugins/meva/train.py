@@ -57,7 +57,7 @@ def train_e2e(cfg: dict, dataset, out_dir: str | Path, device: str = "cpu", resu
             f"MEVA trains on {window}-frame windows"
         )
     val_tracks = _long_tracks(dataset, "val", 1)
-    model_cfg["in_dim"] = int(train_tracks[0].features.shape[1])
+    model_cfg["input_dim"] = int(train_tracks[0].features.shape[1])
     model = MODEL_CLASSES[model_name](model_cfg)
     if model.cfg.pretrained_vae:
         vae_path = out_dir / "vae" / "best.pt"

@@ -11,11 +11,18 @@ from posebench.registry import get_plugin_system
 
 
 def resolve_model_config(model: str, config: str | None, cfg_options: tuple[str, ...]) -> dict:
-    """A config file path, or a name under configs/MODEL/ (default ``cpu``), plus overrides."""
+    """A config file path, or a name under configs/FAMILY/ (default ``cpu``), plus overrides.
+
+    FAMILY is the folder of the model's registered default ``config`` (``meva-test`` -> ``meva/test``),
+    else the model's name.
+    """
     from posebench.config import load_config
 
-    name = config or "cpu"
-    target = name if Path(name).suffix == ".py" or "/" in name else f"{model}/{name}"
+    entry = get_plugin_system().models.get(model)
+    default = entry.metadata.get("config") or f"{model}/cpu"
+    name = config or default
+    family = default.split("/")[0] if "/" in default else model
+    target = name if Path(name).suffix == ".py" or "/" in name else f"{family}/{name}"
     return load_config(target, list(cfg_options))
 
 

@@ -37,7 +37,9 @@ def retarget_entry(entry: MocapEntry, target_fps: float | None = 30.0, *, zero_l
     """Read and retarget one manifest entry (T-pose frame dropped, true fps, metres)."""
     if entry.kind == "bvh":
         motion = read_bvh(entry.path)
-        src = source_from_bvh(motion, entry.unit_to_m, entry.scheme, fps=entry.fps, drop_first_frame=entry.tpose_frame0)
+        src = source_from_bvh(motion, entry.unit_to_m, entry.scheme, fps=entry.fps)
+        drop = synthetic_leading_frames(motion) if entry.tpose_frame0 else 0
+        src.positions_m, src.world_rotmat = src.positions_m[drop:], src.world_rotmat[drop:]
     elif entry.kind == "amc":
         asf = read_asf(entry.asf_path)
         amc = read_amc(entry.path, asf)
@@ -45,6 +47,19 @@ def retarget_entry(entry: MocapEntry, target_fps: float | None = 30.0, *, zero_l
     else:
         raise DataFormatError(entry.path, f"kind {entry.kind!r} is not loadable (AMP npy files are pickles: skipped)", field="kind")
     return retarget(src, target_fps=target_fps, trial=entry.trial)
+
+
+def synthetic_leading_frames(motion) -> int:
+    """How many leading frames of a cgspeed file are converter T-poses (manifest ``tpose_frame0``).
+
+    Frame 0 always; further frames while the root's rotation channels are exactly zero, which a
+    real capture never gives (``przestr/07_12.bvh`` has two such frames: its root jumps ~2.4 m
+    between frames 1 and 2)."""
+    cols = [c for name, c in zip(motion.channels[0], motion.channel_index[0]) if name.endswith("rotation")]
+    n = 1
+    while n < motion.num_frames - 1 and not motion.frames[n, cols].any():
+        n += 1
+    return n
 
 
 def load_clip(path, entry: MocapEntry | None = None, target_fps: float = 30.0, body_model_betas=None) -> MotionClip:

@@ -1,0 +1,24 @@
+"""Shared fixtures. ``realdata_dir``: the read-only real-data folder, or skip the test."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def find_realdata_dir() -> Path | None:
+    """$POSEBENCH_REALDATA, else <repo>/../shared/realdata; None when it has no manifest.json."""
+    env = os.environ.get("POSEBENCH_REALDATA")
+    candidate = Path(env) if env else REPO_ROOT.parent / "shared" / "realdata"
+    return candidate if (candidate / "manifest.json").is_file() else None
+
+
+@pytest.fixture(scope="session")
+def realdata_dir() -> Path:
+    path = find_realdata_dir()
+    if path is None:
+        pytest.skip("real data not found: set POSEBENCH_REALDATA or place shared/realdata beside the repo")
+    return path
