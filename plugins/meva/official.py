@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import collections
 import io
-import pickle
 from pathlib import Path
 
 import torch
 from torch import nn
 
-from posebench.errors import CheckpointError
+from posebench.data.safe_pickle import restricted_load
+from posebench.errors import CheckpointError, DataFormatError
 from posebench.nn import drop_official_smpl_keys
 
 
@@ -42,18 +42,7 @@ _TENSOR_GLOBALS = {
 }
 
 
-class _TensorPickleUnpickler(pickle.Unpickler):
-    def __init__(self, file, source: str):
-        super().__init__(file)
-        self.source = source
-
-    def find_class(self, module, name):
-        try:
-            return _TENSOR_GLOBALS[(module, name)]
-        except KeyError:
-            raise CheckpointError(
-                f"{self.source}: refused to unpickle global {module}.{name} (only torch tensors are allowed)"
-            ) from None
+_TENSOR_GLOBALS = {f"{m}.{n}": obj for (m, n), obj in _TENSOR_GLOBALS.items()}
 
 
 def load_tensor_pickle(path: str | Path):
@@ -63,11 +52,9 @@ def load_tensor_pickle(path: str | Path):
         raise CheckpointError(f"{path}: file not found")
     with open(path, "rb") as f:
         try:
-            return _TensorPickleUnpickler(f, str(path)).load()
-        except CheckpointError:
-            raise
-        except Exception as exc:  # truncated or corrupt file
-            raise CheckpointError(f"{path}: not a readable pickle of tensors ({type(exc).__name__}: {exc})") from exc
+            return restricted_load(f, source=str(path), allowed=_TENSOR_GLOBALS, encoding="ASCII")
+        except DataFormatError as exc:  # refused global, truncated or corrupt file
+            raise CheckpointError(f"{exc} (expected a pickle of torch tensors)") from exc
 
 
 def _clean(state_dict: dict) -> dict:

@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import builtins
 import copyreg
-import pickle
 from pathlib import Path
 
 import numpy as np
 import scipy.sparse
 
+from posebench.data.safe_pickle import ALLOWED_GLOBALS, restricted_load
 from posebench.errors import DataFormatError
 
 NUM_VERTICES = 6890
@@ -95,63 +95,22 @@ class _CsrStandIn(_SparseStandIn):
     format = "csr"
 
 
-def _numpy_global(module: str, name: str):
-    """Allowed numpy globals (old ``numpy.core`` names map onto ``numpy._core``)."""
-    multiarray = {"_reconstruct": np._core.multiarray._reconstruct, "scalar": np._core.multiarray.scalar}
-    if module in ("numpy.core.multiarray", "numpy._core.multiarray") and name in multiarray:
-        return multiarray[name]
-    if module in ("numpy.core.numeric", "numpy._core.numeric") and name == "_frombuffer":
-        return np._core.numeric._frombuffer
-    if module == "numpy" and name in ("ndarray", "dtype"):
-        return getattr(np, name)
-    if module == "numpy.dtypes" and name.endswith("DType") and hasattr(np.dtypes, name):
-        return getattr(np.dtypes, name)
-    return None
-
-
-_SPARSE_MODULES = ("scipy.sparse.csc", "scipy.sparse._csc", "scipy.sparse.csr", "scipy.sparse._csr")
 _SPARSE_CLASSES = {"csc_matrix": _CscStandIn, "csr_matrix": _CsrStandIn}
-_CHUMPY_MODULES = ("chumpy.ch", "chumpy.ch_ops", "chumpy.reordering")
-_BUILTINS = {
-    name: getattr(builtins, name)
-    for name in ("set", "frozenset", "dict", "list", "tuple", "int", "float", "complex", "bool", "str", "bytes",
-                 "bytearray", "slice", "range", "object")
-}  # fmt: skip
+_SPARSE_MODULES = ("scipy.sparse.csc", "scipy.sparse._csc", "scipy.sparse.csr", "scipy.sparse._csr")
+_CHUMPY_MODULES = ("chumpy", "chumpy.ch", "chumpy.ch_ops", "chumpy.reordering")
+
+# The shared allow-list (numpy arrays, dtypes, builtin containers) plus what SMPL files need.
+SMPL_ALLOWED_GLOBALS: dict[str, object] = {
+    **ALLOWED_GLOBALS,
+    "copyreg._reconstructor": copyreg._reconstructor,  # builds only classes this list allows
+    **{f"builtins.{n}": getattr(builtins, n) for n in ("int", "float", "bool", "str", "object")},
+    **{f"{m}.{c}": cls for m in _SPARSE_MODULES for c, cls in _SPARSE_CLASSES.items()},
+}
 
 
-def _encode(text, encoding="utf-8", errors="strict"):
-    """``_codecs.encode``, which Python-3 protocol-2 pickles use for bytes; only text codecs."""
-    if not isinstance(text, str) or encoding.lower().replace("-", "") not in ("latin1", "utf8", "ascii"):
-        raise pickle.UnpicklingError(f"_codecs.encode with encoding {encoding!r} refused")
-    return text.encode(encoding, errors)
-
-
-class SafeSmplUnpickler(pickle.Unpickler):
-    """Allow-list unpickler for SMPL model pickles; see the module docstring."""
-
-    def __init__(self, file, source: str | Path):
-        super().__init__(file, encoding="latin1")
-        self.source = source
-
-    def find_class(self, module: str, name: str):
-        found = _numpy_global(module, name)
-        if found is not None:
-            return found
-        if module in _SPARSE_MODULES and name in _SPARSE_CLASSES:
-            return _SPARSE_CLASSES[name]
-        if module in _CHUMPY_MODULES or module == "chumpy":
-            return _ChumpyStandIn
-        if module in ("builtins", "__builtin__") and _BUILTINS.get(name) is not None:
-            return _BUILTINS[name]
-        if module in ("copy_reg", "copyreg") and name == "_reconstructor":
-            return copyreg._reconstructor  # builds only classes this method allowed
-        if module == "_codecs" and name == "encode":
-            return _encode
-        raise DataFormatError(
-            self.source,
-            f"refused to unpickle global {module}.{name}: SMPL model files may only contain numpy arrays, "
-            "scipy sparse matrices and chumpy arrays (nothing from the file is executed)",
-        )
+def _chumpy_stand_in(module: str, name: str):
+    """Every chumpy class becomes the stand-in that keeps the stored array."""
+    return _ChumpyStandIn if module in _CHUMPY_MODULES else None
 
 
 def _to_plain(value, path: Path, key: str):
@@ -205,15 +164,9 @@ def load_smpl_pickle(path: str | Path) -> dict:
     """Unpickle an SMPL ``.pkl`` with the allow-list; returns the raw dict (chumpy/sparse
     values still wrapped). Most callers want :func:`load_smpl_model`."""
     path = Path(path)
-    try:
-        with open(path, "rb") as fh:
-            raw = SafeSmplUnpickler(fh, path).load()
-    except DataFormatError:
-        raise
-    except FileNotFoundError:
-        raise
-    except Exception as exc:  # truncated or garbled pickles raise many types
-        raise DataFormatError(path, f"not a readable SMPL pickle: {type(exc).__name__}: {exc}") from exc
+    with open(path, "rb") as fh:
+        raw = restricted_load(fh, source=str(path), allowed=SMPL_ALLOWED_GLOBALS, encoding="latin1",
+                              resolve_extra=_chumpy_stand_in)
     if not isinstance(raw, dict):
         raise DataFormatError(path, f"expected a pickled dict, got {type(raw).__name__}")
     return raw

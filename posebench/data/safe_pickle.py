@@ -79,24 +79,28 @@ def _python2_name(module: str, name: str) -> tuple[str, str]:
     return _compat_pickle.IMPORT_MAPPING.get(module, module), name
 
 
-def _resolve(module: str, name: str, allowed: dict[str, object], source: str) -> object:
+def _resolve(module: str, name: str, allowed: dict[str, object], source: str, resolve_extra=None) -> object:
     # Always map: a Python-3 pickle never names the Python-2 modules, and the result is still checked.
     module, name = _python2_name(module, name)
     key = f"{module}.{name}"
-    if key not in allowed:
+    if key in allowed:
+        return allowed[key]
+    found = resolve_extra(module, name) if resolve_extra is not None else None
+    if found is None:
         raise DataFormatError(
-            source, f"refused to unpickle global {key!r}: only numpy arrays/dtypes and builtin containers are allowed"
+            source, f"refused to unpickle global {key!r}: only vetted globals (numpy arrays/dtypes, builtin "
+                    "containers and what this file type needs) are allowed; nothing from the file was run"
         )
-    return allowed[key]
+    return found
 
 
 class _RestrictedUnpickler(pickle.Unpickler):
-    def __init__(self, file, *, source: str, allowed: dict[str, object], encoding: str):
+    def __init__(self, file, *, source: str, allowed: dict[str, object], encoding: str, resolve_extra=None):
         super().__init__(file, encoding=encoding)
-        self._source, self._allowed = source, allowed
+        self._source, self._allowed, self._resolve_extra = source, allowed, resolve_extra
 
     def find_class(self, module, name):
-        return _resolve(module, name, self._allowed, self._source)
+        return _resolve(module, name, self._allowed, self._source, self._resolve_extra)
 
     def persistent_load(self, pid):
         raise DataFormatError(self._source, f"refused persistent id {pid!r} (not a plain pickle)")
@@ -137,9 +141,21 @@ def safe_load(fileobj_or_path: str | os.PathLike | BinaryIO, *, encoding: str = 
         return _load_stream(f, str(path), table, encoding)
 
 
-def _load_stream(f: BinaryIO, source: str, table: dict[str, object], encoding: str):
+def restricted_load(f: BinaryIO, *, source: str, allowed: dict[str, object], encoding: str = "latin1",
+                    resolve_extra=None):
+    """The one allow-list unpickler, for readers of other pickled file types (SMPL models, tensor pickles).
+
+    ``allowed`` maps ``"module.name"`` to the object to use; ``resolve_extra(module, name)`` may
+    return a stand-in for a whole family of names (e.g. chumpy classes) or ``None`` to refuse.
+    Refused globals and corrupt files raise :class:`DataFormatError` naming ``source``.
+    """
+    return _load_stream(f, source, allowed, encoding, resolve_extra)
+
+
+def _load_stream(f: BinaryIO, source: str, table: dict[str, object], encoding: str, resolve_extra=None):
     try:
-        return _RestrictedUnpickler(f, source=source, allowed=table, encoding=encoding).load()
+        return _RestrictedUnpickler(f, source=source, allowed=table, encoding=encoding,
+                                    resolve_extra=resolve_extra).load()
     except DataFormatError:
         raise
     except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, IndexError, KeyError,
