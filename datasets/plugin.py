@@ -45,8 +45,10 @@ def posebench_register_datasets(register):
                       show=_lazy_function("cmu_figure", "show"))
     register("cmu", _lazy("cmu", "CmuBenchmark"), description="CMU mocap benchmark: real motion, synthetic cameras "
              "and detector noise (fetchable)", **cmu_extras)
-    register("cmu-quick", _lazy_quick_cmu(), description="A small fixed subset of the CMU benchmark for quick runs "
-             "and tests", **cmu_extras)
+    quick_fetch = _lazy_function("cmu", "fetch")
+    register("cmu-quick", _lazy_quick_cmu(), description="A small fixed subset of the CMU benchmark, for tests",
+             **{**cmu_extras, "fetch": lambda root=None, mirror=None: quick_fetch(root=root, mirror=mirror,
+                                                                               subset="quick")})
     register("3dpw", _lazy("threedpw", "ThreeDPW"), description="3DPW sequenceFiles/*.pkl (original release)",
              licence="3DPW: non-commercial research licence, download it yourself")
     register("3dpw-vibe", _lazy("vibe_db", "ThreeDPWVibe"), description="VIBE-preprocessed 3dpw_{val,test}_db.pt",

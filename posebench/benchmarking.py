@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from posebench import results
@@ -16,6 +17,7 @@ from posebench.errors import PosebenchError
 from posebench.evaluation import default_device, predict, score_predictions
 from posebench.metrics.compare import compare_models
 from posebench.paths import checkpoint_dir
+from posebench.predictions import write_predictions
 from posebench.registry import get_plugin_system, get_protocol, load_dataset
 
 COMPARE_METRICS = ("mpjpe", "pa_mpjpe", "acc_err", "accel")
@@ -32,17 +34,27 @@ class EvalReport:
         return results.format_table(self.rows)
 
 
-def find_checkpoint(model: str, dataset: str, seed: int, explicit: dict[str, str]) -> Path:
+def _gt_fields(track) -> dict:
+    fields = {"joints3d_m": track.joints3d_m}
+    if track.valid is not None:
+        fields["valid"] = track.valid
+    if track.kp2d is not None:
+        fields["vis2d"] = track.kp2d[..., 2]
+    return fields
+
+
+def find_checkpoint(model: str, dataset: str, seed: int, explicit: dict[str, str], config: str = "cpu") -> Path:
     if model in explicit:
         path = Path(explicit[model]).expanduser()
         if not path.is_file():
             raise PosebenchError(f"checkpoint for {model!r} not found: {path}")
         return path
-    path = checkpoint_dir(model, dataset, seed) / "best.pt"
+    path = checkpoint_dir(model, dataset, seed, config) / "best.pt"
     if not path.is_file():
+        config_flag = "" if config == "cpu" else f" --config {config}"
         raise PosebenchError(
-            f"no trained checkpoint for model {model!r} on dataset {dataset!r} (seed {seed}) at {path}. "
-            f"Make it with: posebench train {model} --dataset {dataset} --seed {seed}")
+            f"no trained checkpoint for model {model!r} on dataset {dataset!r} (config {config!r}, seed {seed}) "
+            f"at {path}. Make it with: posebench train {model} --dataset {dataset}{config_flag} --seed {seed}")
     return path
 
 
@@ -54,7 +66,11 @@ def load_trained_model(path: Path, device: str):
 
 def run_eval(models: list[str], dataset: str, *, split: str = "test", protocol: str = "posebench",
              seeds: list[int] = (0,), checkpoints: dict[str, str] | None = None, device: str | None = None,
-             progress: bool = True, dataset_kwargs: dict | None = None) -> EvalReport:
+             progress: bool = True, dataset_kwargs: dict | None = None, config: str = "cpu",
+             predictions_dir: Path | None = None) -> EvalReport:
+    """Evaluate each model x seed on the same tracks; with ``predictions_dir``, also write each
+    model's predictions and the ground truth in the :mod:`posebench.predictions` layout, so
+    ``posebench score`` can re-score them (or score another method against the same GT)."""
     system = get_plugin_system()
     for m in models:
         system.models.get(m)  # unknown names fail before any work, with close matches
@@ -72,10 +88,14 @@ def run_eval(models: list[str], dataset: str, *, split: str = "test", protocol: 
     for model_name in models:
         summaries, tables = [], []
         for seed in seeds:
-            path = find_checkpoint(model_name, dataset, seed, checkpoints)
+            path = find_checkpoint(model_name, dataset, seed, checkpoints, config)
             model = load_trained_model(path, device)
             preds = predict(model, tracks, proto, device=device, progress=progress)
             result = score_predictions(preds, tracks, proto)
+            if predictions_dir is not None:
+                write_predictions(Path(predictions_dir) / f"{model_name}_seed{seed}.npz",
+                                  {n: {"joints3d_m": np.nan_to_num(p.joints_lsp14_m), "covered": p.covered}
+                                   for n, p in preds.items()}, fps=tracks[0].fps)
             summaries.append(result.summary)
             table = result.per_sequence.assign(model=model_name, seed=seed)
             tables.append(table)
@@ -86,13 +106,15 @@ def run_eval(models: list[str], dataset: str, *, split: str = "test", protocol: 
         # Seeds are averaged per sequence before pairing models on the same sequences.
         numeric = [c for c in seq_table.columns if c not in ("sequence", "model", "seed")]
         per_model_tables[model_name] = seq_table.groupby("sequence", sort=True)[numeric].mean().reset_index()
+    if predictions_dir is not None:
+        write_predictions(Path(predictions_dir) / "gt.npz", {t.name: _gt_fields(t) for t in tracks}, fps=tracks[0].fps)
     comparison = None
     if len(models) > 1:
         metrics = [m for m in COMPARE_METRICS if all(m in t.columns for t in per_model_tables.values())]
         comparison = compare_models(per_model_tables, metrics)
     status = ds.status()
     meta = {
-        "dataset": dataset, "split": split, "n_tracks": len(tracks), "seeds": list(seeds),
+        "dataset": dataset, "config": config, "split": split, "n_tracks": len(tracks), "seeds": list(seeds),
         "protocol": proto.definition(), "checkpoints": ckpt_info, "device": device,
         "provenance": {"dataset_files": getattr(ds, "file_hashes", lambda: {})(),
                        "dataset_root": str(status.root)},

@@ -19,6 +19,7 @@ from posebench_vibe.real_motion import RealMotionSampler
 from test_vibe_hmmr_fixtures import (  # noqa: F401  (fixtures)
     FEATURE_DIM,
     SyntheticPoseDataset,
+    single_thread,
     skeleton_body_model_params,
     synthetic_plugin_system,
 )
@@ -159,7 +160,7 @@ def _real_sampler(batch_size: int = 4) -> RealMotionSampler:
     return RealMotionSampler(MotionWindows(ds.motion("train"), 16, 8), batch_size, seed=0)
 
 
-def test_discriminator_learns_and_generator_gets_the_adversarial_gradient():
+def test_discriminator_learns_and_generator_gets_the_adversarial_gradient(single_thread):
     torch.manual_seed(0)
     model = build_vibe({**TINY, "disc_lr": 3e-3})
     model.attach_real_motion(_real_sampler())
@@ -197,7 +198,7 @@ def _rows(path) -> list[dict]:
         return list(csv.DictReader(f))
 
 
-def test_train_vibe_test_config_on_synthetic_tracks(synthetic_plugin_system, tmp_path):
+def test_train_vibe_test_config_on_synthetic_tracks(synthetic_plugin_system, single_thread, tmp_path):
     from posebench.config import load_config
     from posebench.training.checkpoint import load_checkpoint
     from posebench_vibe.plugin import train_vibe_test

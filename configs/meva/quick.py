@@ -1,4 +1,5 @@
-# The README's quick job: VAE + e2e on the CMU quick subset in ~3-4 minutes on 2 CPU cores.
+# The README's quick job (`posebench compare --quick`): VAE + e2e on the CMU benchmark at a small
+# size and step budget, a few minutes on 2 CPU cores.
 _base_ = ["./cpu.py"]
 
 vae_net = dict(nx=144, nz=64, nx_rnn=128, nh_mlp=[256, 128], t_total=90)
@@ -16,4 +17,3 @@ vae = dict(epochs=8, steps_per_epoch=25, batch_size=32, lr=2e-3, crop_stride=5)
 
 train = dict(steps=400, batch_size=8, lr=5e-4, val_every=200, checkpoint_every=100, log_every=20)
 
-dataset_options = dict(cmu=dict(subset="quick"))

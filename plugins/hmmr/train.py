@@ -11,22 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from posebench.errors import PosebenchError
+from posebench.training.data import open_dataset, training_tracks
 from posebench.training.loop import TrainConfig, fit
 from posebench_hmmr.model import MODEL_CLASSES
-
-
-def open_dataset(name: str, cfg: dict):
-    """The registered dataset ``name`` with its options from ``cfg["dataset_options"][name]``."""
-    from posebench.registry import get_plugin_system
-
-    options = dict((cfg.get("dataset_options") or {}).get(name) or {})
-    return get_plugin_system().datasets.get(name).obj(None, **options)
-
-
-def _tracks(dataset, split: str, min_len: int) -> list:
-    if split not in dataset.splits():
-        return []
-    return [t for t in dataset.tracks(split) if t.features is not None and len(t) >= min_len]
 
 
 def train_hmmr(cfg: dict, dataset_name: str, out_dir: str | Path, device: str = "cpu", resume: bool = False,
@@ -40,11 +27,11 @@ def train_hmmr(cfg: dict, dataset_name: str, out_dir: str | Path, device: str = 
     model_cls = MODEL_CLASSES[model_name]
     window = model_cls.window
     dataset = open_dataset(dataset_name, cfg)
-    train_tracks = _tracks(dataset, "train", window)
+    train_tracks = training_tracks(dataset, "train", window)
     if not train_tracks:
         raise PosebenchError(f"dataset {dataset_name!r}, split 'train': no track with features has at least "
                              f"{window} frames; HMMR trains on {window}-frame windows")
-    val_tracks = _tracks(dataset, "val", 1)
+    val_tracks = training_tracks(dataset, "val", 1)
     model_cfg = dict(cfg.get("model") or {})
     model_cfg["in_dim"] = int(train_tracks[0].features.shape[1])
     model = model_cls(model_cfg)

@@ -19,9 +19,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from posebench.errors import PosebenchError
+from posebench.training.data import open_dataset, training_tracks
 from posebench.training.loop import TrainConfig, fit
 from posebench_meva.model import MEVA, MODEL_CLASSES
-from posebench_meva.train_vae import VAETrainConfig, load_vae, open_dataset, train_vae
+from posebench_meva.train_vae import VAETrainConfig, load_vae, train_vae
 from posebench_meva.vae_eval import vae_reconstruction_eval
 
 __all__ = ["MEVA_STRIDES", "STAGES", "open_dataset", "train_e2e", "train_meva", "train_vae", "vae_reconstruction_eval"]
@@ -30,13 +31,6 @@ STAGES = ("vae", "e2e", "all")
 
 # Training window strides for W = 90 in MEVA's loaders (official_implementations.md §4.2).
 MEVA_STRIDES = {"insta": 90, "pennaction": 22, "3dpw": 22, "3dpw-vibe": 22, "mpii3d": 90, "h36m": 45, "cmu": 45}
-
-
-def _long_tracks(dataset, split: str, window: int) -> list:
-    if split not in dataset.splits():
-        return []
-    tracks = list(dataset.tracks(split))
-    return [t for t in tracks if t.features is not None and len(t) >= window]
 
 
 def train_e2e(cfg: dict, dataset, out_dir: str | Path, device: str = "cpu", resume: bool = False,
@@ -50,13 +44,13 @@ def train_e2e(cfg: dict, dataset, out_dir: str | Path, device: str = "cpu", resu
         dataset = open_dataset(dataset, cfg)
     dataset_name = getattr(dataset, "name", type(dataset).__name__)
     window = MEVA.window
-    train_tracks = _long_tracks(dataset, "train", window)
+    train_tracks = training_tracks(dataset, "train", window)
     if not train_tracks:
         raise PosebenchError(
             f"dataset {dataset_name!r}, split 'train': no track with features has at least {window} frames; "
             f"MEVA trains on {window}-frame windows"
         )
-    val_tracks = _long_tracks(dataset, "val", 1)
+    val_tracks = training_tracks(dataset, "val", 1)
     model_cfg["input_dim"] = int(train_tracks[0].features.shape[1])
     model = MODEL_CLASSES[model_name](model_cfg)
     if model.cfg.pretrained_vae:

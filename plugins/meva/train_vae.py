@@ -24,6 +24,7 @@ from posebench.body_models import get_body_model
 from posebench.errors import PosebenchError
 from posebench.io import write_json
 from posebench.training.checkpoint import load_checkpoint, restore_rng, save_checkpoint
+from posebench.training.data import open_dataset
 from posebench.training.logging import MetricsLogger, get_logger
 from posebench_meva.vae import MotionVAE, VAEConfig, VAELossWeights, vae_loss
 from posebench_meva.vae_data import AugmentConfig, crop_dataset, crops_to_meva6d, eval_windows
@@ -59,14 +60,6 @@ class VAETrainConfig:
         if unknown:
             raise PosebenchError(f"MEVA config 'vae': unknown keys {unknown}; known: {sorted(cls.__dataclass_fields__)}")
         return cls(**d)
-
-
-def open_dataset(name: str, cfg: dict):
-    """The registered dataset ``name`` with its options from ``cfg["dataset_options"][name]``."""
-    from posebench.registry import get_plugin_system
-
-    options = dict((cfg.get("dataset_options") or {}).get(name) or {})
-    return get_plugin_system().datasets.get(name).obj(None, **options)
 
 
 def lr_factor(epoch: int, epochs: int, decay_start_frac: float) -> float:

@@ -1,0 +1,1 @@
+"""posebench_vibe: VIBE (model, motion_discriminator, real_motion, official, train, plugin)."""

@@ -17,38 +17,14 @@ from pathlib import Path
 
 import numpy as np
 
-from posebench.data.resample import resample_motion
-from posebench.data.track import MotionClip
 from posebench.errors import PosebenchError
 from posebench.training import MotionWindows
+from posebench.training.data import clip_at_fps, open_dataset, training_tracks
 from posebench.training.loop import TrainConfig, fit
 from posebench_vibe.model import MODEL_CLASSES
 from posebench_vibe.real_motion import RealMotionSampler
 
 MOTION_DEFAULTS = {"dataset": None, "split": "train", "stride": None, "batch_size": None}
-
-
-def open_dataset(name: str, cfg: dict):
-    """The registered dataset ``name`` with its options from ``cfg["dataset_options"][name]``."""
-    from posebench.registry import get_plugin_system
-
-    options = dict((cfg.get("dataset_options") or {}).get(name) or {})
-    return get_plugin_system().datasets.get(name).obj(None, **options)
-
-
-def _tracks(dataset, split: str, min_len: int) -> list:
-    if split not in dataset.splits():
-        return []
-    return [t for t in dataset.tracks(split) if t.features is not None and len(t) >= min_len]
-
-
-def _at_fps(clip: MotionClip, fps: float) -> MotionClip:
-    """``clip`` resampled to ``fps`` (slerp) when its rate differs."""
-    if abs(float(clip.fps) - fps) < 1e-6:
-        return clip
-    rot, transl = resample_motion(clip.pose_rotmat, clip.transl_m, clip.fps, fps, name=clip.name)
-    return MotionClip(name=clip.name, fps=fps, pose_rotmat=rot, transl_m=transl, betas=clip.betas,
-                      subject=clip.subject, meta={**clip.meta, "resampled_from_fps": float(clip.fps)})
 
 
 def real_motion_sampler(cfg: dict, dataset, dataset_name: str, window: int, fps: float, batch_size: int,
@@ -65,7 +41,7 @@ def real_motion_sampler(cfg: dict, dataset, dataset_name: str, window: int, fps:
     if not clips:
         raise PosebenchError(f"dataset {source_name!r}, split {split!r}: no motion clips for VIBE's motion "
                              f"discriminator (set model.adv_weight=0 to train without it)")
-    clips = [_at_fps(c, fps) for c in clips]
+    clips = [clip_at_fps(c, fps) for c in clips]
     windows = MotionWindows(clips, window, opts["stride"] or window, seed=seed)
     return RealMotionSampler(windows, opts["batch_size"] or batch_size, seed=seed)
 
@@ -82,11 +58,11 @@ def train_vibe(cfg: dict, dataset_name: str, out_dir: str | Path, device: str = 
     model_cls = MODEL_CLASSES[model_name]
     window = model_cls.window
     dataset = open_dataset(dataset_name, cfg)
-    train_tracks = _tracks(dataset, "train", window)
+    train_tracks = training_tracks(dataset, "train", window)
     if not train_tracks:
         raise PosebenchError(f"dataset {dataset_name!r}, split 'train': no track with features has at least "
                              f"{window} frames; VIBE trains on {window}-frame windows")
-    val_tracks = _tracks(dataset, "val", 1)
+    val_tracks = training_tracks(dataset, "val", 1)
     model_cfg = dict(cfg.get("model") or {})
     model_cfg["in_dim"] = int(train_tracks[0].features.shape[1])
     model = model_cls(model_cfg)

@@ -22,7 +22,7 @@ from posebench.registry import get_plugin_system
 @click.option("--models", default="meva,vibe,hmmr", show_default=True)
 @click.option("--dataset", default="cmu", show_default=True)
 @click.option("--config", default="cpu", show_default=True, help="Config name used for every model (configs/MODEL/NAME.py).")
-@click.option("--quick", is_flag=True, help="The quick size: --config quick --dataset cmu-quick --seeds 0.")
+@click.option("--quick", is_flag=True, help="The quick size: --config quick --seeds 0 (about 10 minutes on 2 CPU cores).")
 @click.option("--seeds", default="0,1,2", show_default=True)
 @click.option("--steps", type=int, default=None, help="Optimiser steps for every model (overrides train.steps).")
 @click.option("--protocol", default="posebench", show_default=True)
@@ -35,7 +35,7 @@ def compare_cmd(models, dataset, config, quick, seeds, steps, protocol, mirror, 
     from posebench.benchmarking import run_eval
 
     if quick:
-        config, dataset, seeds = "quick", "cmu-quick", "0"
+        config, seeds = "quick", "0"
     names, seed_list = split_csv(models), parse_seeds(seeds)
     system = get_plugin_system()
     for name in names:
@@ -51,18 +51,18 @@ def compare_cmd(models, dataset, config, quick, seeds, steps, protocol, mirror, 
         cfg = resolve_model_config(name, config, overrides)
         budget[name] = cfg.get("train", {}).get("steps")
         for seed in seed_list:
-            best = checkpoint_dir(name, dataset, seed) / "best.pt"
+            best = checkpoint_dir(name, dataset, seed, config) / "best.pt"
             if best.is_file() and not retrain:
                 click.echo(f"[{name} seed {seed}] using existing {best} (--retrain to train again)")
                 continue
             click.echo(f"[{name} seed {seed}] training on {dataset} with config {config!r}")
-            train_one(name, dataset, cfg, seed=seed, device=device, resume=False)
-    report = run_eval(names, dataset, split="test", protocol=protocol, seeds=seed_list, device=device)
+            train_one(name, dataset, cfg, seed=seed, device=device, resume=False, config_name=config)
+    out_dir = Path(out) if out else Path("results") / f"{dataset}-{Path(config).stem}"
+    report = run_eval(names, dataset, split="test", protocol=protocol, seeds=seed_list, device=device, config=config,
+                      predictions_dir=out_dir / "predictions")
     report.meta["budget_steps"] = budget
-    report.meta["config"] = config
     report.meta["wall_clock_s"] = round(time.time() - started, 1)
     click.echo(f"\nOptimiser steps per model: {budget}; seeds {seed_list}; selection on the val split.")
-    out_dir = Path(out) if out else Path("results") / dataset
     _print_and_save(report.rows, report.per_sequence, report.comparison, report.meta, out_dir)
     click.echo(f"total time {time.time() - started:.0f} s")
 

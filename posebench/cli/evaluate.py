@@ -27,14 +27,16 @@ def _print_and_save(report_rows, per_sequence, comparison, meta, out: Path | Non
 @click.option("--protocol", default="posebench", show_default=True, help="Protocol id or family (posebench, vibe, meva, hmmr).")
 @click.option("--checkpoint", multiple=True, help="MODEL=PATH: evaluate this checkpoint instead of the cached one.")
 @click.option("--seeds", default="0", show_default=True, help="Comma-separated training seeds to evaluate (mean ± std).")
+@click.option("--config", default="cpu", show_default=True, help="Which trained config's cached checkpoints to use.")
 @click.option("--out", type=click.Path(file_okay=False), default=None, help="Write summary.csv, per_sequence.csv, results.json here.")
 @device_option
-def eval_cmd(models, dataset, split, protocol, checkpoint, seeds, out, device):
+def eval_cmd(models, dataset, split, protocol, checkpoint, seeds, config, out, device):
     """Evaluate trained MODELS on a dataset split under one protocol; print one table."""
     from posebench.benchmarking import run_eval
 
     report = run_eval(split_csv(models), dataset, split=split, protocol=protocol, seeds=parse_seeds(seeds),
-                      checkpoints=parse_assignments(checkpoint, "--checkpoint"), device=device)
+                      checkpoints=parse_assignments(checkpoint, "--checkpoint"), device=device, config=config,
+                      predictions_dir=Path(out) / "predictions" if out else None)
     _print_and_save(report.rows, report.per_sequence, report.comparison, report.meta, Path(out) if out else None)
 
 

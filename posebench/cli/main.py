@@ -25,9 +25,9 @@ def cli():
 
 
 def _add_builtin_commands() -> None:
-    from posebench.cli import compare, data, evaluate, listing, train
+    from posebench.cli import compare, data, demo, evaluate, listing, train
 
-    for module in (listing, data, train, evaluate, compare):
+    for module in (listing, data, train, evaluate, compare, demo):
         module.register(cli)
 
 

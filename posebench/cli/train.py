@@ -27,7 +27,7 @@ def resolve_model_config(model: str, config: str | None, cfg_options: tuple[str,
 
 
 def train_one(model: str, dataset: str, cfg: dict, *, seed: int, device: str | None, resume: bool,
-              stage: str = "all", out: Path | None = None) -> Path:
+              stage: str = "all", out: Path | None = None, config_name: str = "cpu") -> Path:
     """Train ``model`` on ``dataset`` with ``seed``; returns the best checkpoint's path."""
     from posebench.evaluation import default_device
 
@@ -36,7 +36,7 @@ def train_one(model: str, dataset: str, cfg: dict, *, seed: int, device: str | N
     train_fn = entry.metadata.get("train")
     if train_fn is None:
         raise click.ClickException(f"model {model!r} does not declare a training function")
-    out_dir = Path(out) if out else checkpoint_dir(model, dataset, seed)
+    out_dir = Path(out) if out else checkpoint_dir(model, dataset, seed, config_name)
     return Path(train_fn(cfg=cfg, dataset_name=dataset, out_dir=out_dir, device=device or default_device(),
                          resume=resume, stage=stage, seed=seed))
 
@@ -56,7 +56,8 @@ def train_one(model: str, dataset: str, cfg: dict, *, seed: int, device: str | N
 def train_cmd(model, dataset, stage, config, cfg_options, seed, resume, out, device):
     """Train MODEL on a dataset; the best checkpoint (chosen on the validation split) goes to the cache."""
     cfg = resolve_model_config(model, config, cfg_options)
-    best = train_one(model, dataset, cfg, seed=seed, device=device, resume=resume, stage=stage, out=out)
+    best = train_one(model, dataset, cfg, seed=seed, device=device, resume=resume, stage=stage, out=out,
+                     config_name=config or "cpu")
     click.echo(f"best checkpoint: {best}")
 
 

@@ -1,0 +1,29 @@
+"""Getting a registered dataset's tracks and motion ready for training, the same way for every model."""
+from __future__ import annotations
+
+from posebench.data.resample import resample_motion
+from posebench.data.track import MotionClip, Track
+
+
+def open_dataset(name: str, cfg: dict):
+    """The registered dataset ``name``, built with ``cfg["dataset_options"][name]`` as keyword arguments."""
+    from posebench.registry import load_dataset
+
+    options = dict((cfg.get("dataset_options") or {}).get(name) or {})
+    return load_dataset(name, **options)
+
+
+def training_tracks(dataset, split: str, min_len: int = 1) -> list[Track]:
+    """Tracks of ``split`` that have features and at least ``min_len`` frames ([] if no such split)."""
+    if split not in dataset.splits():
+        return []
+    return [t for t in dataset.tracks(split) if t.features is not None and len(t) >= min_len]
+
+
+def clip_at_fps(clip: MotionClip, fps: float) -> MotionClip:
+    """``clip`` resampled to ``fps`` (slerp for rotations) when its rate differs."""
+    if abs(float(clip.fps) - fps) < 1e-6:
+        return clip
+    rot, transl = resample_motion(clip.pose_rotmat, clip.transl_m, clip.fps, fps, name=clip.name)
+    return MotionClip(name=clip.name, fps=fps, pose_rotmat=rot, transl_m=transl, betas=clip.betas,
+                      subject=clip.subject, meta={**clip.meta, "resampled_from_fps": float(clip.fps)})

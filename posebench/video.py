@@ -1,0 +1,322 @@
+"""Read a video and detect one person's 2D body keypoints per frame (LSP-14, pixels + confidence).
+
+Frames are read with OpenCV (``cv2``, already a dependency). The detector is MediaPipe's
+PoseLandmarker (:class:`MediaPipePoseDetector`); ``mediapipe`` is imported only when one is
+made, so the rest of posebench works without it. Any object with the
+:class:`KeypointDetector` method can stand in for it (tests use a recorded double).
+
+One person is tracked: the landmarker runs in VIDEO mode with ``num_poses=1``, so each frame
+has at most one result; a frame without one gets confidence 0 on every joint.
+
+MediaPipe's 33 landmarks -> LSP-14 (:func:`landmarks_to_lsp14`), the person's left/right in both:
+
+=========== ================================================================================
+rankle      28 right_ankle          lankle      27 left_ankle
+rknee       26 right_knee           lknee       25 left_knee
+rhip        24 right_hip            lhip        23 left_hip
+rwrist      16 right_wrist          lwrist      15 left_wrist
+relbow      14 right_elbow          lelbow      13 left_elbow
+rshoulder   12 right_shoulder       lshoulder   11 left_shoulder
+neck        mid-point of the two shoulders (11, 12)
+headtop     head centre H = mean of the ears (7, 8); if an ear is missing, mean of the eyes
+            (2, 5); if an eye is missing too, the nose (0). ``headtop = H + 0.6 (H - neck)``:
+            the top of the head lies about 0.6 of the neck-to-ear distance above the ears
+=========== ================================================================================
+
+Confidence: a landmark's score is MediaPipe's ``visibility``. A joint is kept when its
+landmark scores at least ``min_confidence`` (0.5) and lies inside the image; a derived joint
+(neck, headtop) needs every landmark it uses and takes their smallest score. Dropped joints
+get confidence 0 and position 0, as the CMU benchmark's detector marks them, so kept
+confidences are in [0.5, 1] as in the data the models were trained on.
+"""
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from posebench.errors import DataFormatError, PosebenchError, ShapeError
+
+MEDIAPIPE_INSTALL = ("pip install --no-deps mediapipe==1.2.3 'absl-py~=2.3' 'flatbuffers~=25.9' certifi "
+                     "(with opencv-python-headless already installed; --no-deps keeps pip from adding "
+                     "opencv-contrib-python and sounddevice)")
+DETECTOR_MODEL_ENV = "POSEBENCH_DETECTOR_MODEL"
+
+MEDIAPIPE_POSE33_NAMES: tuple[str, ...] = (
+    "nose", "left_eye_inner", "left_eye", "left_eye_outer", "right_eye_inner", "right_eye", "right_eye_outer",
+    "left_ear", "right_ear", "mouth_left", "mouth_right", "left_shoulder", "right_shoulder", "left_elbow",
+    "right_elbow", "left_wrist", "right_wrist", "left_pinky", "right_pinky", "left_index", "right_index",
+    "left_thumb", "right_thumb", "left_hip", "right_hip", "left_knee", "right_knee", "left_ankle", "right_ankle",
+    "left_heel", "right_heel", "left_foot_index", "right_foot_index",
+)  # fmt: skip
+NUM_LANDMARKS = 33
+
+# LSP-14 joints 0..11 (rankle .. lwrist) taken directly from a MediaPipe landmark.
+MEDIAPIPE_TO_LSP14_DIRECT: tuple[int, ...] = (28, 26, 24, 23, 25, 27, 16, 14, 12, 11, 13, 15)
+SHOULDERS = (11, 12)
+EARS = (7, 8)
+EYES = (2, 5)
+NOSE = 0
+HEADTOP_EXTRAPOLATION = 0.6
+MIN_CONFIDENCE = 0.5
+
+
+# -- reading frames --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What the container says about a video: ``fps``, ``n_frames`` (as stored), size in pixels."""
+
+    path: Path
+    fps: float
+    n_frames: int
+    width: int
+    height: int
+
+    @property
+    def image_wh(self) -> tuple[int, int]:
+        return self.width, self.height
+
+
+def _open(path: Path):
+    import cv2
+
+    if not path.is_file():
+        raise DataFormatError(f"{path}: video file not found")
+    cap = cv2.VideoCapture(str(path))
+    if not cap.isOpened():
+        cap.release()
+        raise DataFormatError(f"{path}: OpenCV cannot open this file as a video")
+    return cap
+
+
+def read_video_info(path: str | os.PathLike, fps: float | None = None) -> VideoInfo:
+    """Frame rate, frame count and size of a video. ``fps`` overrides the file's frame rate.
+
+    Raises :class:`DataFormatError` naming the file when it cannot be opened or states no
+    usable frame rate (pass ``fps`` then).
+    """
+    import cv2
+
+    path = Path(path)
+    cap = _open(path)
+    try:
+        file_fps = float(cap.get(cv2.CAP_PROP_FPS))
+        info = VideoInfo(path=path, fps=float(fps) if fps else file_fps,
+                         n_frames=int(cap.get(cv2.CAP_PROP_FRAME_COUNT)),
+                         width=int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), height=int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)))
+    finally:
+        cap.release()
+    if not (math.isfinite(info.fps) and info.fps > 0):
+        raise DataFormatError(f"{path}: field 'fps' is {file_fps!r} in the file; give the frame rate explicitly")
+    if info.width <= 0 or info.height <= 0:
+        raise DataFormatError(f"{path}: field 'frame size' is {info.width}x{info.height}")
+    return info
+
+
+def iter_frames(path: str | os.PathLike, max_frames: int | None = None) -> Iterator[np.ndarray]:
+    """Yield the video's frames in order as RGB ``(H, W, 3)`` uint8 arrays (at most ``max_frames``)."""
+    import cv2
+
+    cap = _open(Path(path))
+    try:
+        n = 0
+        while max_frames is None or n < max_frames:
+            ok, bgr = cap.read()
+            if not ok:
+                break
+            yield cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+            n += 1
+    finally:
+        cap.release()
+
+
+# -- detectors -------------------------------------------------------------------------------
+
+class KeypointDetector(Protocol):
+    """Finds one person in a frame. Frames come in order with increasing timestamps."""
+
+    def detect(self, frame_rgb: np.ndarray, timestamp_ms: int) -> np.ndarray | None:
+        """(H, W, 3) uint8 RGB -> (33, 3) MediaPipe landmarks ``[x_px, y_px, score]``, or None."""
+        ...
+
+
+def resolve_detector_model(path: str | os.PathLike | None) -> Path:
+    """The PoseLandmarker bundle: ``path``, else env ``POSEBENCH_DETECTOR_MODEL``; must exist."""
+    chosen = path or os.environ.get(DETECTOR_MODEL_ENV)
+    if not chosen:
+        raise PosebenchError(
+            "no pose detector model given: pass --detector-model PATH or set "
+            f"{DETECTOR_MODEL_ENV} to a MediaPipe PoseLandmarker bundle (.task), e.g. "
+            "../shared/models/mediapipe/pose_landmarker_full.task; nothing is downloaded")
+    chosen = Path(chosen).expanduser()
+    if not chosen.is_file():
+        raise PosebenchError(f"pose detector model not found: {chosen}")
+    return chosen
+
+
+def import_mediapipe():
+    """``mediapipe`` or a :class:`PosebenchError` that says how to install it."""
+    try:
+        import mediapipe
+        from mediapipe.tasks.python import vision  # noqa: F401 - the Tasks API must be there too
+    except ImportError as exc:
+        raise PosebenchError(f"posebench demo needs mediapipe ({exc}). Install it with: {MEDIAPIPE_INSTALL}") from exc
+    return mediapipe
+
+
+class MediaPipePoseDetector:
+    """MediaPipe PoseLandmarker in VIDEO mode, one person; use as a context manager (or call close()).
+
+    Note: mediapipe >= 0.10.3x wheels send usage metrics to Google when the landmarker is
+    closed (see ../shared/models/mediapipe/README.md); ``https_proxy=http://127.0.0.1:9``
+    in the environment stops that.
+    """
+
+    def __init__(self, model_path: str | os.PathLike):
+        mp = import_mediapipe()
+        from mediapipe.tasks.python import vision
+        from mediapipe.tasks.python.core.base_options import BaseOptions
+
+        self.model_path = Path(model_path)
+        self._mp = mp
+        try:
+            self._landmarker = vision.PoseLandmarker.create_from_options(vision.PoseLandmarkerOptions(
+                base_options=BaseOptions(model_asset_path=str(self.model_path)),
+                running_mode=vision.RunningMode.VIDEO, num_poses=1))
+        except Exception as exc:  # mediapipe raises RuntimeError/ValueError with its own text
+            raise PosebenchError(f"{self.model_path}: MediaPipe cannot load this PoseLandmarker bundle: {exc}") from exc
+
+    def detect(self, frame_rgb: np.ndarray, timestamp_ms: int) -> np.ndarray | None:
+        height, width = frame_rgb.shape[:2]
+        image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=np.ascontiguousarray(frame_rgb))
+        result = self._landmarker.detect_for_video(image, int(timestamp_ms))
+        if not result.pose_landmarks:
+            return None
+        # MediaPipe gives x, y normalised to the image width and height.
+        return np.array([[lm.x * width, lm.y * height, lm.visibility] for lm in result.pose_landmarks[0]],
+                        dtype=np.float32)
+
+    def close(self) -> None:
+        if self._landmarker is not None:
+            self._landmarker.close()
+            self._landmarker = None
+
+    def __enter__(self) -> "MediaPipePoseDetector":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+# -- landmarks -> LSP-14 ---------------------------------------------------------------------
+
+def landmarks_to_lsp14(landmarks: np.ndarray, image_wh: tuple[int, int],
+                       min_confidence: float = MIN_CONFIDENCE) -> np.ndarray:
+    """MediaPipe landmarks (..., 33, 3) ``[x_px, y_px, score]`` -> LSP-14 (..., 14, 3) pixels + confidence.
+
+    The map and the confidence rule are in the module docstring. Float32 out.
+    """
+    lm = np.asarray(landmarks, dtype=np.float64)
+    if lm.ndim < 2 or lm.shape[-2:] != (NUM_LANDMARKS, 3):
+        raise ShapeError(f"landmarks_to_lsp14: landmarks must be (..., 33, 3), got {lm.shape}")
+    xy, score = lm[..., :2], np.nan_to_num(lm[..., 2], nan=0.0)
+    width, height = image_wh
+    ok = (score >= min_confidence) & np.isfinite(xy).all(axis=-1)
+
+    out = np.zeros(lm.shape[:-2] + (14, 3))
+    direct = list(MEDIAPIPE_TO_LSP14_DIRECT)
+    out[..., :12, :2] = xy[..., direct, :]
+    out[..., :12, 2] = np.where(ok[..., direct], score[..., direct], 0.0)
+
+    def mean_of(ids):
+        return xy[..., list(ids), :].mean(axis=-2), ok[..., list(ids)].all(axis=-1), score[..., list(ids)].min(axis=-1)
+
+    neck_xy, neck_ok, neck_score = mean_of(SHOULDERS)
+    ears_xy, ears_ok, ears_score = mean_of(EARS)
+    eyes_xy, eyes_ok, eyes_score = mean_of(EYES)
+    nose_xy, nose_ok, nose_score = xy[..., NOSE, :], ok[..., NOSE], score[..., NOSE]
+    # Head centre: ears, else eyes, else nose (the first whose landmarks all pass).
+    head_xy = np.where(ears_ok[..., None], ears_xy, np.where(eyes_ok[..., None], eyes_xy, nose_xy))
+    head_ok = ears_ok | eyes_ok | nose_ok
+    head_score = np.where(ears_ok, ears_score, np.where(eyes_ok, eyes_score, nose_score))
+    out[..., 12, :2] = neck_xy
+    out[..., 12, 2] = np.where(neck_ok, neck_score, 0.0)
+    out[..., 13, :2] = head_xy + HEADTOP_EXTRAPOLATION * (head_xy - neck_xy)
+    out[..., 13, 2] = np.where(head_ok & neck_ok, np.minimum(head_score, neck_score), 0.0)
+
+    # Joints outside the image are dropped, derived ones included (as the CMU detector drops them).
+    in_image = (out[..., 0] >= 0) & (out[..., 0] < width) & (out[..., 1] >= 0) & (out[..., 1] < height)
+    out[..., 2] = np.where(in_image, out[..., 2], 0.0)
+    out[..., :2] = np.where(out[..., 2:3] > 0, out[..., :2], 0.0)
+    return out.astype(np.float32)
+
+
+# -- a whole video ---------------------------------------------------------------------------
+
+@dataclass
+class VideoDetections:
+    """One person's detections over a video.
+
+    landmarks33_px (T, 33, 3) ``[x_px, y_px, score]``, zeros where nothing was detected;
+    detected (T,) bool; kp2d_px (T, 14, 3) LSP-14 pixels + confidence; fps; image_wh.
+    """
+
+    name: str
+    fps: float
+    image_wh: tuple[int, int]
+    landmarks33_px: np.ndarray
+    detected: np.ndarray
+    kp2d_px: np.ndarray
+    seconds: float = 0.0  # wall time spent reading + detecting
+
+    def __len__(self) -> int:
+        return int(self.detected.shape[0])
+
+
+def frame_timestamp_ms(index: int, fps: float) -> int:
+    """Timestamp of frame ``index``: ``round(1000 index / fps)``, at least ``index`` so that the
+    timestamps stay strictly increasing (VIDEO mode requires it) even above 1000 fps."""
+    return max(int(round(index * 1000.0 / fps)), int(index))
+
+
+def detect_video(path: str | os.PathLike, detector: KeypointDetector, *, fps: float | None = None,
+                 max_frames: int | None = None, min_confidence: float = MIN_CONFIDENCE,
+                 progress: bool = False) -> VideoDetections:
+    """Run ``detector`` over every frame of the video (at most ``max_frames``); LSP-14 keypoints per frame."""
+    import time
+
+    info = read_video_info(path, fps=fps)
+    start = time.perf_counter()
+    landmarks, detected = [], []
+    frames = iter_frames(path, max_frames)
+    if progress:
+        from tqdm.auto import tqdm
+
+        total = info.n_frames if max_frames is None else min(info.n_frames, max_frames)
+        frames = tqdm(frames, total=total or None, desc=f"detect {info.path.name}", unit="frame", leave=False)
+    for i, frame in enumerate(frames):
+        if frame.shape[1] != info.width or frame.shape[0] != info.height:
+            raise DataFormatError(f"{info.path}: frame {i} is {frame.shape[1]}x{frame.shape[0]}, "
+                                  f"the file says {info.width}x{info.height}")
+        found = detector.detect(frame, frame_timestamp_ms(i, info.fps))
+        if found is not None:
+            found = np.asarray(found, dtype=np.float32)
+            if found.shape != (NUM_LANDMARKS, 3):
+                raise ShapeError(f"{info.path}: frame {i}: detector returned landmarks of shape {found.shape}, "
+                                 f"expected (33, 3)")
+        detected.append(found is not None)
+        landmarks.append(found if found is not None else np.zeros((NUM_LANDMARKS, 3), np.float32))
+    if not landmarks:
+        raise DataFormatError(f"{info.path}: no frame could be read")
+    lm = np.stack(landmarks)
+    det = np.asarray(detected, bool)
+    kp = landmarks_to_lsp14(lm, info.image_wh, min_confidence)
+    kp[~det] = 0.0
+    return VideoDetections(name=info.path.stem, fps=info.fps, image_wh=info.image_wh, landmarks33_px=lm,
+                           detected=det, kp2d_px=kp, seconds=time.perf_counter() - start)
