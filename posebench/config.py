@@ -82,3 +82,19 @@ def _plain(obj):
     if isinstance(obj, (list, tuple)):
         return type(obj)(_plain(v) for v in obj)
     return obj
+
+
+def check_keys(section: str, given, dataclass_type) -> dict:
+    """``given`` as a dict, after checking its keys are fields of ``dataclass_type``.
+
+    A misspelt config key fails here with the section name and the known keys, instead of
+    being silently ignored.
+    """
+    from dataclasses import fields
+
+    given = dict(given or {})
+    known = sorted(f.name for f in fields(dataclass_type))
+    unknown = sorted(set(given) - set(known))
+    if unknown:
+        raise PosebenchError(f"{section}: unknown keys {unknown}; known: {known}")
+    return given

@@ -13,7 +13,7 @@ import importlib.metadata as md
 import os
 import traceback
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import pluggy
 

@@ -23,11 +23,14 @@ headtop     head centre H = mean of the ears (7, 8); if an ear is missing, mean 
             the top of the head lies about 0.6 of the neck-to-ear distance above the ears
 =========== ================================================================================
 
-Confidence: a landmark's score is MediaPipe's ``visibility``. A joint is kept when its
-landmark scores at least ``min_confidence`` (0.5) and lies inside the image; a derived joint
-(neck, headtop) needs every landmark it uses and takes their smallest score. Dropped joints
-get confidence 0 and position 0, as the CMU benchmark's detector marks them, so kept
-confidences are in [0.5, 1] as in the data the models were trained on.
+Confidence: a landmark's score is MediaPipe's ``visibility`` (in [0, 1]). A joint is kept when
+its landmark scores at least ``min_visibility`` (0.1) and the joint lies inside the image; a
+derived joint (neck, headtop) needs every landmark it uses and takes their smallest score.
+A kept joint's confidence is ``0.5 + 0.5 * score``: the CMU benchmark's detector gives kept
+joints confidences in [0.5, 1] (1 = exact), and the features multiply positions by the
+confidence, so this keeps real-video inputs in the range the models were trained on.
+Dropped joints get confidence 0 and position 0, as the benchmark's detector marks them.
+The raw scores stay in ``VideoDetections.landmarks33_px``.
 """
 from __future__ import annotations
 
@@ -63,7 +66,7 @@ EARS = (7, 8)
 EYES = (2, 5)
 NOSE = 0
 HEADTOP_EXTRAPOLATION = 0.6
-MIN_CONFIDENCE = 0.5
+MIN_VISIBILITY = 0.1
 
 
 # -- reading frames --------------------------------------------------------------------------
@@ -87,11 +90,11 @@ def _open(path: Path):
     import cv2
 
     if not path.is_file():
-        raise DataFormatError(f"{path}: video file not found")
+        raise DataFormatError(path, "video file not found")
     cap = cv2.VideoCapture(str(path))
     if not cap.isOpened():
         cap.release()
-        raise DataFormatError(f"{path}: OpenCV cannot open this file as a video")
+        raise DataFormatError(path, "OpenCV cannot open this file as a video")
     return cap
 
 
@@ -113,9 +116,10 @@ def read_video_info(path: str | os.PathLike, fps: float | None = None) -> VideoI
     finally:
         cap.release()
     if not (math.isfinite(info.fps) and info.fps > 0):
-        raise DataFormatError(f"{path}: field 'fps' is {file_fps!r} in the file; give the frame rate explicitly")
+        raise DataFormatError(path, f"the file's frame rate is {file_fps!r}; give the frame rate explicitly",
+                              field="fps")
     if info.width <= 0 or info.height <= 0:
-        raise DataFormatError(f"{path}: field 'frame size' is {info.width}x{info.height}")
+        raise DataFormatError(path, f"frame size is {info.width}x{info.height}", field="frame size")
     return info
 
 
@@ -217,7 +221,7 @@ class MediaPipePoseDetector:
 # -- landmarks -> LSP-14 ---------------------------------------------------------------------
 
 def landmarks_to_lsp14(landmarks: np.ndarray, image_wh: tuple[int, int],
-                       min_confidence: float = MIN_CONFIDENCE) -> np.ndarray:
+                       min_visibility: float = MIN_VISIBILITY) -> np.ndarray:
     """MediaPipe landmarks (..., 33, 3) ``[x_px, y_px, score]`` -> LSP-14 (..., 14, 3) pixels + confidence.
 
     The map and the confidence rule are in the module docstring. Float32 out.
@@ -227,15 +231,13 @@ def landmarks_to_lsp14(landmarks: np.ndarray, image_wh: tuple[int, int],
         raise ShapeError(f"landmarks_to_lsp14: landmarks must be (..., 33, 3), got {lm.shape}")
     xy, score = lm[..., :2], np.nan_to_num(lm[..., 2], nan=0.0)
     width, height = image_wh
-    ok = (score >= min_confidence) & np.isfinite(xy).all(axis=-1)
+    ok = (score >= min_visibility) & np.isfinite(xy).all(axis=-1)
 
-    out = np.zeros(lm.shape[:-2] + (14, 3))
     direct = list(MEDIAPIPE_TO_LSP14_DIRECT)
-    out[..., :12, :2] = xy[..., direct, :]
-    out[..., :12, 2] = np.where(ok[..., direct], score[..., direct], 0.0)
 
     def mean_of(ids):
-        return xy[..., list(ids), :].mean(axis=-2), ok[..., list(ids)].all(axis=-1), score[..., list(ids)].min(axis=-1)
+        ids = list(ids)
+        return xy[..., ids, :].mean(axis=-2), ok[..., ids].all(axis=-1), score[..., ids].min(axis=-1)
 
     neck_xy, neck_ok, neck_score = mean_of(SHOULDERS)
     ears_xy, ears_ok, ears_score = mean_of(EARS)
@@ -245,15 +247,19 @@ def landmarks_to_lsp14(landmarks: np.ndarray, image_wh: tuple[int, int],
     head_xy = np.where(ears_ok[..., None], ears_xy, np.where(eyes_ok[..., None], eyes_xy, nose_xy))
     head_ok = ears_ok | eyes_ok | nose_ok
     head_score = np.where(ears_ok, ears_score, np.where(eyes_ok, eyes_score, nose_score))
-    out[..., 12, :2] = neck_xy
-    out[..., 12, 2] = np.where(neck_ok, neck_score, 0.0)
-    out[..., 13, :2] = head_xy + HEADTOP_EXTRAPOLATION * (head_xy - neck_xy)
-    out[..., 13, 2] = np.where(head_ok & neck_ok, np.minimum(head_score, neck_score), 0.0)
+    headtop_xy = head_xy + HEADTOP_EXTRAPOLATION * (head_xy - neck_xy)
 
+    joint_xy = np.concatenate([xy[..., direct, :], neck_xy[..., None, :], headtop_xy[..., None, :]], axis=-2)
+    joint_ok = np.concatenate([ok[..., direct], neck_ok[..., None], (head_ok & neck_ok)[..., None]], axis=-1)
+    joint_score = np.concatenate([score[..., direct], neck_score[..., None],
+                                  np.minimum(head_score, neck_score)[..., None]], axis=-1)
     # Joints outside the image are dropped, derived ones included (as the CMU detector drops them).
-    in_image = (out[..., 0] >= 0) & (out[..., 0] < width) & (out[..., 1] >= 0) & (out[..., 1] < height)
-    out[..., 2] = np.where(in_image, out[..., 2], 0.0)
-    out[..., :2] = np.where(out[..., 2:3] > 0, out[..., :2], 0.0)
+    in_image = ((joint_xy[..., 0] >= 0) & (joint_xy[..., 0] < width) & (joint_xy[..., 1] >= 0)
+                & (joint_xy[..., 1] < height))
+    kept = joint_ok & in_image
+    out = np.zeros(lm.shape[:-2] + (14, 3))
+    out[..., :2] = np.where(kept[..., None], joint_xy, 0.0)
+    out[..., 2] = np.where(kept, 0.5 + 0.5 * np.clip(joint_score, 0.0, 1.0), 0.0)
     return out.astype(np.float32)
 
 
@@ -286,7 +292,7 @@ def frame_timestamp_ms(index: int, fps: float) -> int:
 
 
 def detect_video(path: str | os.PathLike, detector: KeypointDetector, *, fps: float | None = None,
-                 max_frames: int | None = None, min_confidence: float = MIN_CONFIDENCE,
+                 max_frames: int | None = None, min_visibility: float = MIN_VISIBILITY,
                  progress: bool = False) -> VideoDetections:
     """Run ``detector`` over every frame of the video (at most ``max_frames``); LSP-14 keypoints per frame."""
     import time
@@ -302,8 +308,8 @@ def detect_video(path: str | os.PathLike, detector: KeypointDetector, *, fps: fl
         frames = tqdm(frames, total=total or None, desc=f"detect {info.path.name}", unit="frame", leave=False)
     for i, frame in enumerate(frames):
         if frame.shape[1] != info.width or frame.shape[0] != info.height:
-            raise DataFormatError(f"{info.path}: frame {i} is {frame.shape[1]}x{frame.shape[0]}, "
-                                  f"the file says {info.width}x{info.height}")
+            raise DataFormatError(info.path, f"frame {i} is {frame.shape[1]}x{frame.shape[0]}, the file says "
+                                              f"{info.width}x{info.height}", field="frame size")
         found = detector.detect(frame, frame_timestamp_ms(i, info.fps))
         if found is not None:
             found = np.asarray(found, dtype=np.float32)
@@ -313,10 +319,10 @@ def detect_video(path: str | os.PathLike, detector: KeypointDetector, *, fps: fl
         detected.append(found is not None)
         landmarks.append(found if found is not None else np.zeros((NUM_LANDMARKS, 3), np.float32))
     if not landmarks:
-        raise DataFormatError(f"{info.path}: no frame could be read")
+        raise DataFormatError(info.path, "no frame could be read")
     lm = np.stack(landmarks)
     det = np.asarray(detected, bool)
-    kp = landmarks_to_lsp14(lm, info.image_wh, min_confidence)
+    kp = landmarks_to_lsp14(lm, info.image_wh, min_visibility)
     kp[~det] = 0.0
     return VideoDetections(name=info.path.stem, fps=info.fps, image_wh=info.image_wh, landmarks33_px=lm,
                            detected=det, kp2d_px=kp, seconds=time.perf_counter() - start)

@@ -6,7 +6,7 @@ import math
 import pytest
 import torch
 
-from posebench.errors import ShapeError
+from posebench.errors import PosebenchError, ShapeError
 from posebench_meva.vae import MotionVAE, VAEConfig, VAELossWeights, _gru_step, vae_loss
 
 
@@ -132,5 +132,5 @@ def test_bad_shapes_raise():
         vae.encode(torch.randn(2, 12, 72))
     with pytest.raises(ShapeError, match="z must be"):
         vae.decode(torch.randn(2, 3))
-    with pytest.raises(ShapeError, match="unknown keys"):
+    with pytest.raises(PosebenchError, match="unknown keys"):
         VAEConfig.from_dict({"nz": 4, "bogus": 1})

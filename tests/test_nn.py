@@ -184,7 +184,7 @@ def test_supervised_losses_combine_weighted_terms_and_skip_absent_targets():
     total = sum(losses[k] for k in ("kp2d", "kp3d", "pose", "shape"))
     assert losses["loss"].item() == pytest.approx(total.item())
     assert losses["kp3d"].item() == pytest.approx(2.0 * keypoint_3d_loss(out.joints_lsp14_m, full.joints3d_m, full.w_3d).item())
-    with pytest.raises(PosebenchError, match="unknown loss weight"):
+    with pytest.raises(PosebenchError, match="loss weights: unknown keys"):
         SmplLossWeights.from_dict({"kp_2d": 1})
 
 

@@ -150,7 +150,7 @@ def test_nan_loss_stops_with_step_and_term_and_keeps_the_checkpoint(tmp_path):
 
 
 def test_train_config_rejects_unknown_options():
-    with pytest.raises(PosebenchError, match="unknown training option.*'stepz'"):
+    with pytest.raises(PosebenchError, match="training options: unknown keys.*'stepz'"):
         TrainConfig.from_dict({"stepz": 3})
     with pytest.raises(PosebenchError, match="scheduler"):
         TrainConfig(scheduler="cosine")

@@ -33,6 +33,7 @@ from dataclasses import asdict, dataclass, field
 
 import torch
 
+from posebench.config import check_keys
 from posebench.body_models import get_body_model
 from posebench.errors import PosebenchError, ShapeError
 from posebench.models.base import PoseModel, PoseOutput, WindowBatch
@@ -85,10 +86,7 @@ class HmmrConfig:
 
     @classmethod
     def from_dict(cls, d: dict | None) -> "HmmrConfig":
-        d = dict(d or {})
-        unknown = sorted(set(d) - set(cls.__dataclass_fields__))
-        if unknown:
-            raise PosebenchError(f"HMMR model config: unknown keys {unknown}; known: {sorted(cls.__dataclass_fields__)}")
+        d = check_keys('HMMR model config', d, cls)
         cfg = cls(**d)
         cfg.loss_weights = asdict(HmmrLossWeights.from_dict(cfg.loss_weights))
         if cfg.delta_t < 1:

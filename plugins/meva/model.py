@@ -37,8 +37,9 @@ from dataclasses import asdict, dataclass, field
 import torch
 from torch import nn
 
+from posebench.config import check_keys
 from posebench.body_models import get_body_model
-from posebench.errors import PosebenchError, ShapeError
+from posebench.errors import ShapeError
 from posebench.models.base import PoseModel, PoseOutput, WindowBatch
 from posebench.nn import InputAdapter, IterativeRegressor, SmplLossWeights, TemporalEncoder, params_to_output
 from posebench.nn import supervised_losses
@@ -67,10 +68,7 @@ class MevaConfig:
 
     @classmethod
     def from_dict(cls, d: dict | None) -> "MevaConfig":
-        d = dict(d or {})
-        unknown = sorted(set(d) - set(cls.__dataclass_fields__))
-        if unknown:
-            raise PosebenchError(f"MEVA model config: unknown keys {unknown}; known: {sorted(cls.__dataclass_fields__)}")
+        d = check_keys('MEVA model config', d, cls)
         cfg = cls(**d)
         cfg.vae = VAEConfig.from_dict({**VAEConfig().to_dict(), **dict(cfg.vae)}).to_dict()
         cfg.loss_weights = asdict(SmplLossWeights.from_dict(cfg.loss_weights))

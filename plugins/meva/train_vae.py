@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from posebench.config import check_keys
 from posebench.body_models import get_body_model
 from posebench.errors import PosebenchError
 from posebench.io import write_json
@@ -55,10 +56,7 @@ class VAETrainConfig:
 
     @classmethod
     def from_dict(cls, d: dict | None) -> "VAETrainConfig":
-        d = dict(d or {})
-        unknown = sorted(set(d) - set(cls.__dataclass_fields__))
-        if unknown:
-            raise PosebenchError(f"MEVA config 'vae': unknown keys {unknown}; known: {sorted(cls.__dataclass_fields__)}")
+        d = check_keys("MEVA config 'vae'", d, cls)
         return cls(**d)
 
 

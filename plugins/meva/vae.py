@@ -27,6 +27,7 @@ from dataclasses import asdict, dataclass
 import torch
 from torch import nn
 
+from posebench.config import check_keys
 from posebench.errors import ShapeError
 
 ROOT_DIM = 6  # the root joint's 6D rotation comes first in each 144-d frame
@@ -44,11 +45,7 @@ class VAEConfig:
 
     @classmethod
     def from_dict(cls, d: dict | None) -> "VAEConfig":
-        d = dict(d or {})
-        known = {f for f in cls.__dataclass_fields__}
-        unknown = sorted(set(d) - known)
-        if unknown:
-            raise ShapeError(f"VAE config: unknown keys {unknown}; known: {sorted(known)}")
+        d = check_keys("VAE config", d, cls)
         if "nh_mlp" in d:
             d["nh_mlp"] = tuple(int(v) for v in d["nh_mlp"])
         return cls(**d)

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from posebench.config import check_keys
 from posebench.data import augment
 from posebench.data.track import MotionClip
 from posebench.errors import PosebenchError
@@ -42,10 +43,7 @@ class AugmentConfig:
 
     @classmethod
     def from_dict(cls, d: dict | None) -> "AugmentConfig":
-        d = dict(d or {})
-        unknown = sorted(set(d) - set(cls.__dataclass_fields__))
-        if unknown:
-            raise PosebenchError(f"vae.augment: unknown keys {unknown}; known: {sorted(cls.__dataclass_fields__)}")
+        d = check_keys('vae.augment', d, cls)
         if "speed_targets_fps" in d:
             d["speed_targets_fps"] = tuple(float(f) for f in d["speed_targets_fps"])
         return cls(**d)

@@ -29,6 +29,7 @@ from dataclasses import asdict, dataclass, field
 
 import torch
 
+from posebench.config import check_keys
 from posebench.body_models import get_body_model
 from posebench.errors import PosebenchError, ShapeError
 from posebench.models.base import PoseModel, PoseOutput, WindowBatch
@@ -79,10 +80,7 @@ class VibeConfig:
 
     @classmethod
     def from_dict(cls, d: dict | None) -> "VibeConfig":
-        d = dict(d or {})
-        unknown = sorted(set(d) - set(cls.__dataclass_fields__))
-        if unknown:
-            raise PosebenchError(f"VIBE model config: unknown keys {unknown}; known: {sorted(cls.__dataclass_fields__)}")
+        d = check_keys('VIBE model config', d, cls)
         cfg = cls(**d)
         if cfg.disc_scheduler not in DISC_SCHEDULERS:
             raise PosebenchError(f"VIBE model config: disc_scheduler must be one of {DISC_SCHEDULERS}, "

@@ -214,7 +214,7 @@ def write_contact_sheet(path: Path, video: Path, kp2d_px: np.ndarray, bbox_px: n
 
 def run_demo(video: str | os.PathLike, model, detector, out_dir: str | os.PathLike, *, checkpoint: str = "",
              protocol: str = "posebench", fps: float | None = None, max_frames: int | None = None,
-             min_confidence: float = 0.5, device: str = "cpu", overlay: bool = True) -> DemoResult:
+             min_visibility: float = 0.1, device: str = "cpu", overlay: bool = True) -> DemoResult:
     """Detect, build the features, predict and write the outputs (module docstring) for one video."""
     from posebench.data.observations import observe_keypoints
     from posebench.data.track import Track
@@ -226,7 +226,7 @@ def run_demo(video: str | os.PathLike, model, detector, out_dir: str | os.PathLi
     video = Path(video)
     out_dir = Path(out_dir)
     proto = get_protocol(protocol)
-    det = detect_video(video, detector, fps=fps, max_frames=max_frames, min_confidence=min_confidence)
+    det = detect_video(video, detector, fps=fps, max_frames=max_frames, min_visibility=min_visibility)
     if not (det.kp2d_px[..., 2] > 0).any():
         raise PosebenchError(f"{video}: no person detected in any of its {len(det)} frames")
     start = time.perf_counter()
@@ -286,12 +286,12 @@ def open_detector(detector_model: str | None):
 @click.option("--protocol", default="posebench", show_default=True, help="Protocol whose windowing is used.")
 @click.option("--fps", default=None, type=float, help="Frame rate to use instead of the file's.")
 @click.option("--max-frames", default=None, type=click.IntRange(min=1), help="Only the first N frames.")
-@click.option("--min-confidence", default=0.5, show_default=True, type=click.FloatRange(0, 1),
+@click.option("--min-visibility", default=0.1, show_default=True, type=click.FloatRange(0, 1),
               help="Landmarks with a lower MediaPipe visibility count as missing.")
 @click.option("--no-overlay", is_flag=True, help="Write only the npz (no overlay video, no contact sheet).")
 @device_option
 def demo_cmd(video, model, checkpoint, dataset, seed, config, detector_model, out_dir, protocol, fps, max_frames,
-             min_confidence, no_overlay, device):
+             min_visibility, no_overlay, device):
     """Estimate one person's 3D pose in VIDEO with a trained MODEL (2D keypoints from MediaPipe)."""
     from posebench.evaluation import default_device
 
@@ -299,7 +299,7 @@ def demo_cmd(video, model, checkpoint, dataset, seed, config, detector_model, ou
     net, ckpt_path = load_demo_model(model, checkpoint, dataset, seed, device, config)
     with open_detector(detector_model) as detector:
         result = run_demo(video, net, detector, out_dir, checkpoint=str(ckpt_path), protocol=protocol, fps=fps,
-                          max_frames=max_frames, min_confidence=min_confidence, device=device,
+                          max_frames=max_frames, min_visibility=min_visibility, device=device,
                           overlay=not no_overlay)
     n = result.n_frames
     click.echo(f"video      {video}: {n} frames at {result.fps:g} fps, a person detected in {result.n_detected}")

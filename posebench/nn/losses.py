@@ -12,10 +12,11 @@ zero gradient), so mixed 2D/3D batches need no special casing.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import torch
 
+from posebench.config import check_keys
 from posebench.errors import PosebenchError, ShapeError
 from posebench.models.base import PoseOutput, WindowBatch
 
@@ -110,11 +111,7 @@ class SmplLossWeights:
 
     @classmethod
     def from_dict(cls, d: dict | None) -> "SmplLossWeights":
-        d = dict(d or {})
-        unknown = set(d) - set(asdict(cls()))
-        if unknown:
-            raise PosebenchError(f"unknown loss weight(s) {sorted(unknown)}; known: {sorted(asdict(cls()))}")
-        return cls(**d)
+        return cls(**check_keys("loss weights", d, cls))
 
 
 def supervised_losses(batch: WindowBatch, out: PoseOutput, weights: SmplLossWeights | None = None) -> dict[str, torch.Tensor]:

@@ -21,13 +21,14 @@ models are compared at equal cost.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 import torch
 from torch.utils.data import DataLoader, Sampler
 
+from posebench.config import check_keys
 from posebench.errors import PosebenchError
 from posebench.models.base import PoseModel
 from posebench.nn.losses import NonFiniteLossError, check_finite
@@ -76,12 +77,7 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, d: dict | None) -> "TrainConfig":
-        d = dict(d or {})
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(d) - known)
-        if unknown:
-            raise PosebenchError(f"unknown training option(s) {unknown}; known: {sorted(known)}")
-        return cls(**d)
+        return cls(**check_keys("training options", d, cls))
 
 
 @dataclass
