@@ -12,10 +12,9 @@ from pathlib import Path
 import numpy as np
 
 from posebench.errors import PosebenchError
+from posebench.skeleton import LSP14_BONES
 
 # LSP-14 bones (skeleton.LSP14_JOINT_NAMES order) for drawing.
-LSP14_BONES = ((0, 1), (1, 2), (2, 3), (3, 4), (4, 5), (6, 7), (7, 8), (8, 9), (9, 10), (10, 11), (8, 12), (9, 12),
-               (12, 13), (2, 8), (3, 9))
 
 
 def _draw_skeleton(ax, kp: np.ndarray, color: str, label: str) -> None:
@@ -48,7 +47,6 @@ def show(out: str | Path, root=None, track: str | None = None, **dataset_kwargs)
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-
     from posebench_datasets.cmu import CmuBenchmark
 
     tracks = CmuBenchmark(root, **dataset_kwargs).tracks("test")

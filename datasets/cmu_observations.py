@@ -110,7 +110,7 @@ class Camera:
                 "h": self.h}
 
     @classmethod
-    def from_dict(cls, d: dict) -> "Camera":
+    def from_dict(cls, d: dict) -> Camera:
         return cls(np.asarray(d["R"], float), np.asarray(d["t"], float), float(d["f"]), float(d["cx"]),
                    float(d["cy"]), int(d["w"]), int(d["h"]))
 

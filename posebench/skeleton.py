@@ -36,6 +36,9 @@ SMPL_TO_LSP14: tuple[int, ...] = (8, 5, 2, 1, 4, 7, 21, 19, 17, 16, 18, 20, 12)
 # Left/right swap (SPIN SMPL_JOINTS_FLIP_PERM == MEVA left_right_idx).
 SMPL_FLIP_PERM: tuple[int, ...] = (0, 2, 1, 3, 5, 4, 6, 8, 7, 9, 11, 10, 12, 14, 13, 15, 17, 16, 19, 18, 21, 20, 23, 22)
 LSP14_FLIP_PERM: tuple[int, ...] = (5, 4, 3, 2, 1, 0, 11, 10, 9, 8, 7, 6, 12, 13)
+# Bones of the LSP-14 skeleton (pairs of LSP-14 indices), for drawing.
+LSP14_BONES = ((0, 1), (1, 2), (2, 3), (3, 4), (4, 5), (6, 7), (7, 8), (8, 9), (9, 10), (10, 11), (8, 12), (9, 12),
+               (12, 13), (2, 8), (3, 9))
 
 # Mirror across x = 0: M = diag(-1, 1, 1). A rotation R mirrors to M R M; an axis-angle
 # (x, y, z) mirrors to (x, -y, -z) (axis-angle is a pseudo-vector: det(M) M aa).

@@ -39,7 +39,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, Self
 
 import numpy as np
 
@@ -211,7 +211,7 @@ class MediaPipePoseDetector:
             self._landmarker.close()
             self._landmarker = None
 
-    def __enter__(self) -> "MediaPipePoseDetector":
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -288,7 +288,7 @@ class VideoDetections:
 def frame_timestamp_ms(index: int, fps: float) -> int:
     """Timestamp of frame ``index``: ``round(1000 index / fps)``, at least ``index`` so that the
     timestamps stay strictly increasing (VIDEO mode requires it) even above 1000 fps."""
-    return max(int(round(index * 1000.0 / fps)), int(index))
+    return max(round(index * 1000.0 / fps), int(index))
 
 
 def detect_video(path: str | os.PathLike, detector: KeypointDetector, *, fps: float | None = None,

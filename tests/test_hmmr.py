@@ -155,7 +155,7 @@ def test_optimal_cam_recovers_the_projection():
 
 def test_contract_conformance():
     model = check_model_plugin("hmmr", TINY, feature_dim=FEATURE_DIM)
-    assert model.window == 20 and model.hparams["in_dim"] == FEATURE_DIM
+    assert model.window == 20 and model.hparams["input_dim"] == FEATURE_DIM
     check_model_plugin("hmmr-test", {}, feature_dim=FEATURE_DIM)
 
 

@@ -55,7 +55,7 @@ OFFICIAL_DISC_SHAPES = {
 @pytest.fixture(scope="module")
 def released_vibe() -> VIBE:
     torch.manual_seed(0)
-    return VIBE({})  # released sizes: in_dim = feat_dim = 2048
+    return VIBE({})  # released sizes: input_dim = feat_dim = 2048
 
 
 def _shapes(sd: dict) -> dict:
@@ -145,7 +145,7 @@ def test_contract_conformance():
     # Without real motion attached, after_step trains no discriminator and says so.
     with pytest.warns(UserWarning, match="no real motion"):
         model = check_model_plugin("vibe", TINY, feature_dim=FEATURE_DIM)
-    assert model.window == 16 and model.hparams["in_dim"] == FEATURE_DIM
+    assert model.window == 16 and model.hparams["input_dim"] == FEATURE_DIM
     with pytest.warns(UserWarning, match="no real motion"):
         check_model_plugin("vibe-test", {}, feature_dim=FEATURE_DIM)
 

@@ -54,36 +54,40 @@ def test_landmarks_to_lsp14_direct_joints_and_neck():
     expected_xy = [(85, 280), (86, 230), (88, 180), (112, 180), (114, 230), (115, 280), (65, 175), (70, 140),
                    (80, 100), (120, 100), (130, 140), (135, 175), (100, 100)]
     np.testing.assert_allclose(out[:13, :2], expected_xy)
-    np.testing.assert_allclose(out[:, 2], 0.9, rtol=1e-6)
+    np.testing.assert_allclose(out[:, 2], 0.5 + 0.5 * 0.9, rtol=1e-6)  # visibility 0.9 -> confidence 0.95
 
 
 def test_landmarks_to_lsp14_headtop_rule_with_fallbacks():
     lm = hand_made_landmarks()
     # ears (100, 60), neck (100, 100): headtop = H + 0.6 (H - neck)
-    np.testing.assert_allclose(pv.landmarks_to_lsp14(lm, (400, 300))[13], [100, 36, 0.9], rtol=1e-6)
-    lm[7, 2] = 0.3  # one ear below threshold -> eyes (100, 62)
+    np.testing.assert_allclose(pv.landmarks_to_lsp14(lm, (400, 300))[13], [100, 36, 0.95], rtol=1e-6)
+    lm[7, 2] = 0.05  # one ear below the 0.1 threshold -> eyes (100, 62)
     lm[5, 2] = 0.7
-    np.testing.assert_allclose(pv.landmarks_to_lsp14(lm, (400, 300))[13], [100, 62 - 0.6 * 38, 0.7], rtol=1e-6)
-    lm[2, 2] = 0.1  # an eye too -> nose (100, 70)
+    np.testing.assert_allclose(pv.landmarks_to_lsp14(lm, (400, 300))[13], [100, 62 - 0.6 * 38, 0.85], rtol=1e-6)
+    lm[2, 2] = 0.0  # an eye too -> nose (100, 70)
     lm[0, 2] = 0.6
-    np.testing.assert_allclose(pv.landmarks_to_lsp14(lm, (400, 300))[13], [100, 70 - 0.6 * 30, 0.6], rtol=1e-6)
-    lm[0, 2] = 0.2  # no head landmark left
+    np.testing.assert_allclose(pv.landmarks_to_lsp14(lm, (400, 300))[13], [100, 70 - 0.6 * 30, 0.8], rtol=1e-6)
+    lm[11, 2] = 0.2  # the weaker of head and neck sets the confidence
+    np.testing.assert_allclose(pv.landmarks_to_lsp14(lm, (400, 300))[13], [100, 52, 0.6], rtol=1e-6)
+    lm[0, 2] = 0.02  # no head landmark left
     np.testing.assert_allclose(pv.landmarks_to_lsp14(lm, (400, 300))[13], [0, 0, 0])
 
 
 def test_landmarks_to_lsp14_drops_low_scores_and_points_outside_the_image():
     lm = hand_made_landmarks()
     lm[27, 1] = 310  # left ankle below the 300 px image
-    lm[14, 2] = 0.4  # right elbow: visibility under 0.5
-    lm[12, 2] = 0.45  # right shoulder -> the neck and the headtop go too
+    lm[14, 2] = 0.08  # right elbow: visibility under 0.1
+    lm[12, 2] = 0.05  # right shoulder -> the neck and the headtop go too
+    lm[26, 2] = np.nan  # a NaN score counts as 0
     out = pv.landmarks_to_lsp14(lm, (400, 300))
-    for joint in (5, 7, 8, 12, 13):
+    for joint in (1, 5, 7, 8, 12, 13):
         np.testing.assert_array_equal(out[joint], 0.0)
-    assert (out[[0, 1, 2, 3, 4, 6, 9, 10, 11], 2] > 0).all()
+    np.testing.assert_allclose(out[[0, 2, 3, 4, 6, 9, 10, 11], 2], 0.95, rtol=1e-6)
     # A lower threshold keeps what the default drops.
-    kept = pv.landmarks_to_lsp14(lm, (400, 300), min_confidence=0.4)
-    np.testing.assert_allclose(kept[12], [100, 100, 0.45], rtol=1e-6)
-    np.testing.assert_allclose(kept[7], [70, 140, 0.4], rtol=1e-6)
+    kept = pv.landmarks_to_lsp14(lm, (400, 300), min_visibility=0.05)
+    np.testing.assert_allclose(kept[12], [100, 100, 0.525], rtol=1e-6)
+    np.testing.assert_allclose(kept[7], [70, 140, 0.54], rtol=1e-6)
+    assert kept[5, 2] == 0  # still outside the image
     # A headtop extrapolated above the image is dropped as well.
     lm = hand_made_landmarks()
     lm[[7, 8], 1] = 5
@@ -304,10 +308,10 @@ def test_demo_with_mediapipe_on_the_real_clip(clip_path, tmp_path):
     assert z["detected"][8:].all() and not z["detected"][:4].any()
     kp = z["kp2d_px"][z["detected"]]
     ok = kp[..., 2] > 0
-    assert ok.mean() > 0.7
+    assert ok.mean() > 0.75 and (kp[..., 2][ok] >= 0.55).all()
     assert (kp[..., 0][ok] < 768).all() and (kp[..., 1][ok] < 432).all()
     # Upright: the headtop above the neck above the hips above the ankles, where all are seen.
     y = np.where(ok, kp[..., 1], np.nan)
-    hips, ankles = np.nanmean(y[:, [2, 3]], axis=1), np.nanmean(y[:, [0, 5]], axis=1)
-    assert np.nanmedian(y[:, 13]) < np.nanmedian(y[:, 12]) < np.nanmedian(hips) < np.nanmedian(ankles)
+    head, neck, hips, ankles = (np.nanmedian(y[:, joints]) for joints in ([13], [12], [2, 3], [0, 5]))
+    assert head < neck < hips < ankles
     assert not (out / f"{clip_path.stem}_overlay.mp4").exists()

@@ -2,7 +2,7 @@
 
 Architecture (official_implementations.md §3.4), batch-major:
 
-- ``input_adapter``: dataset features (B, T, in_dim) -> φ (B, T, feat_dim) (identity at 2048).
+- ``input_adapter``: dataset features (B, T, input_dim) -> φ (B, T, feat_dim) (identity at 2048).
 - ``f_movie``: :class:`MovieStripEncoder`, 3 pre-activation GroupNorm/Conv1d(k=3) residual
   blocks, receptive field 13 frames -> movie-strip features Φ (B, T, feat_dim).
 - ``regressor``: per-frame IEF regressor on Φ_t, from the mean parameters.
@@ -67,7 +67,7 @@ class HmmrLossWeights:
 class HmmrConfig:
     """Sizes and switches of :class:`HMMR`. Defaults are HMMR's released sizes."""
 
-    in_dim: int = 2048  # the dataset's feature size
+    input_dim: int = 2048  # the dataset's feature size
     feat_dim: int = 2048
     num_blocks: int = 3
     kernel_size: int = 3
@@ -103,7 +103,7 @@ class HMMR(PoseModel):
         cfg = HmmrConfig.from_dict(hparams)
         super().__init__(asdict(cfg))
         self.cfg = cfg
-        self.input_adapter = InputAdapter(cfg.in_dim, cfg.feat_dim)
+        self.input_adapter = InputAdapter(cfg.input_dim, cfg.feat_dim)
         self.f_movie = MovieStripEncoder(cfg.feat_dim, cfg.num_blocks, cfg.kernel_size, cfg.groupnorm_groups,
                                          cfg.norm_over_time)
         mean = load_mean_params(cfg.mean_params, "spin") if cfg.mean_params else {}
@@ -240,18 +240,17 @@ MODEL_CLASSES = {"hmmr": HMMR, "hmmr-test": HmmrTest}
 
 def build_hmmr(cfg: dict | None = None) -> HMMR:
     """``build_model("hmmr", cfg)``: ``cfg`` is the model section (``HmmrConfig`` keys) or a whole
-    HMMR config with a ``model`` section; ``input_dim`` (the dataset's feature size) sets
-    ``in_dim``. None gives HMMR's sizes."""
+    HMMR config with a ``model`` section; ``input_dim`` is the dataset's feature size. None gives HMMR's sizes."""
     return HMMR(model_section(cfg))
 
 
 def model_section(cfg: dict | None) -> dict:
-    """The ``HmmrConfig`` dict of a model section or whole config; ``input_dim`` -> ``in_dim``."""
+    """The ``HmmrConfig`` dict of a model section or of a whole config (``input_dim`` may sit at the top)."""
     cfg = dict(cfg or {})
     input_dim = cfg.pop("input_dim", None)
     if isinstance(cfg.get("model"), dict):
         input_dim = cfg["model"].get("input_dim", input_dim)
         cfg = {k: v for k, v in cfg["model"].items() if k != "input_dim"}
     if input_dim is not None:
-        cfg["in_dim"] = int(input_dim)
+        cfg["input_dim"] = int(input_dim)
     return cfg

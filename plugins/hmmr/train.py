@@ -33,11 +33,11 @@ def train_hmmr(cfg: dict, dataset_name: str, out_dir: str | Path, device: str = 
                              f"{window} frames; HMMR trains on {window}-frame windows")
     val_tracks = training_tracks(dataset, "val", 1)
     model_cfg = dict(cfg.get("model") or {})
-    model_cfg["in_dim"] = int(train_tracks[0].features.shape[1])
+    model_cfg["input_dim"] = int(train_tracks[0].features.shape[1])
     model = model_cls(model_cfg)
     train_options = dict(cfg.get("train") or {})
     train_options["seed"] = seed
     train_options["device"] = device
     result = fit(model, train_tracks, val_tracks, TrainConfig.from_dict(train_options), Path(out_dir),
-                 resume=resume, progress=False)
+                 resume=resume, progress=True)
     return result.best_path or result.last_path

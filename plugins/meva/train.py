@@ -68,7 +68,7 @@ def train_e2e(cfg: dict, dataset, out_dir: str | Path, device: str = "cpu", resu
     if train_options.get("window_stride") is None:
         train_options["window_stride"] = MEVA_STRIDES.get(dataset_name, window // 2)
     result = fit(model, train_tracks, val_tracks, TrainConfig.from_dict(train_options), out_dir,
-                 resume=resume, progress=False)
+                 resume=resume, progress=True)
     return result.best_path or result.last_path
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from tqdm.auto import tqdm
 
 from posebench.config import check_keys
 from posebench.body_models import get_body_model
@@ -132,6 +133,8 @@ def train_vae(cfg: dict, dataset, out_dir: str | Path, device: str = "cpu", resu
 
     step = start_epoch * tcfg.steps_per_epoch
     vae.train()
+    bar = tqdm(total=tcfg.epochs * tcfg.steps_per_epoch, initial=step, desc="train meva VAE", unit="step",
+               dynamic_ncols=True)
     for epoch in range(start_epoch, tcfg.epochs):
         crops.set_epoch(epoch)
         rng = np.random.default_rng([tcfg.seed, epoch])  # which crops: a function of (seed, epoch)
@@ -146,6 +149,7 @@ def train_vae(cfg: dict, dataset, out_dir: str | Path, device: str = "cpu", resu
             torch.nn.utils.clip_grad_norm_(vae.parameters(), tcfg.grad_clip)
             opt.step()
             step += 1
+            bar.update(1)
             for k, v in losses.items():
                 sums[k] = sums.get(k, 0.0) + float(v.detach())
         sched.step()
@@ -169,6 +173,8 @@ def train_vae(cfg: dict, dataset, out_dir: str | Path, device: str = "cpu", resu
             save_checkpoint(best_path, **common)
         save_checkpoint(last_path, optimizers={"vae": opt}, schedulers={"vae": sched}, **common)
         log.info("VAE epoch %d/%d: train loss %.3f, val %s", epoch + 1, tcfg.epochs, train_row["loss"], val_row)
+        bar.set_postfix(loss=f"{train_row['loss']:.1f}", val=f"{val_row.get('loss', float('nan')):.1f}")
+    bar.close()
     logger.close()
 
     if not best_path.is_file():  # resumed after the last epoch had already been written

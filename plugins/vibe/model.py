@@ -3,8 +3,8 @@
 Architecture and key names follow the released model (official_implementations.md §3.2),
 batch-major:
 
-- ``input_adapter``: dataset features (B, T, in_dim) -> (B, T, feat_dim); identity (no
-  parameters) when in_dim == feat_dim, so official checkpoints load unchanged.
+- ``input_adapter``: dataset features (B, T, input_dim) -> (B, T, feat_dim); identity (no
+  parameters) when input_dim == feat_dim, so official checkpoints load unchanged.
 - ``encoder``: unidirectional 2-layer GRU(feat_dim -> hidden) -> ReLU -> Linear(hidden ->
   feat_dim) -> + input (the released config; the paper says bidirectional, the weights are not).
 - ``regressor``: SPIN IEF regressor (SPIN 6D layout) on every frame's feature, from the mean
@@ -54,7 +54,7 @@ DISC_SCHEDULERS = ("none", "plateau")
 class VibeConfig:
     """Sizes and switches of :class:`VIBE`. Defaults are the released VIBE sizes and recipe."""
 
-    in_dim: int = 2048  # the dataset's feature size
+    input_dim: int = 2048  # the dataset's feature size
     feat_dim: int = 2048
     hidden: int = 1024  # GRU hidden size (TGRU.HIDDEN_SIZE)
     num_layers: int = 2
@@ -98,7 +98,7 @@ class VIBE(PoseModel):
         cfg = VibeConfig.from_dict(hparams)
         super().__init__(asdict(cfg))
         self.cfg = cfg
-        self.input_adapter = InputAdapter(cfg.in_dim, cfg.feat_dim)
+        self.input_adapter = InputAdapter(cfg.input_dim, cfg.feat_dim)
         self.encoder = TemporalEncoder(
             cfg.feat_dim, cfg.hidden, cfg.num_layers, bidirectional=cfg.bidirectional, add_linear=cfg.add_linear,
             residual=cfg.residual, activation="relu",
@@ -225,18 +225,17 @@ MODEL_CLASSES = {"vibe": VIBE, "vibe-test": VibeTest}
 
 def build_vibe(cfg: dict | None = None) -> VIBE:
     """``build_model("vibe", cfg)``: ``cfg`` is the model section (``VibeConfig`` keys) or a whole
-    VIBE config with a ``model`` section; ``input_dim`` (the dataset's feature size) sets
-    ``in_dim``. None gives the released sizes."""
+    VIBE config with a ``model`` section; ``input_dim`` is the dataset's feature size. None gives the released sizes."""
     return VIBE(model_section(cfg))
 
 
 def model_section(cfg: dict | None) -> dict:
-    """The ``VibeConfig`` dict of a model section or whole config; ``input_dim`` -> ``in_dim``."""
+    """The ``VibeConfig`` dict of a model section or of a whole config (``input_dim`` may sit at the top)."""
     cfg = dict(cfg or {})
     input_dim = cfg.pop("input_dim", None)
     if isinstance(cfg.get("model"), dict):
         input_dim = cfg["model"].get("input_dim", input_dim)
         cfg = {k: v for k, v in cfg["model"].items() if k != "input_dim"}
     if input_dim is not None:
-        cfg["in_dim"] = int(input_dim)
+        cfg["input_dim"] = int(input_dim)
     return cfg

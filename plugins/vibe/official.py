@@ -14,7 +14,7 @@ which VIBE's ``performance`` may be, are the only extra globals allowed).
 
 Loading is strict: a missing, unexpected or mis-shaped key raises
 :class:`~posebench.errors.CheckpointError` naming the key and the file. The released weights
-take 2048-d SPIN features, so the model must be built with ``in_dim = feat_dim = 2048`` (the
+take 2048-d SPIN features, so the model must be built with ``input_dim = feat_dim = 2048`` (the
 input adapter is then the identity, without parameters).
 
 Official VIBE weights are under the MPI non-commercial licence; posebench does not ship them.
@@ -98,7 +98,7 @@ def official_to_state_dict(ckpt: dict, model: torch.nn.Module, source: str = "<V
 
 def load_official_vibe(model: torch.nn.Module, path_or_ckpt, require_discriminator: bool = True) -> None:
     """Load a released VIBE checkpoint (a path or an already read dict) into a :class:`VIBE`
-    built with ``in_dim = feat_dim = 2048``; strict, CheckpointError on any mismatch."""
+    built with ``input_dim = feat_dim = 2048``; strict, CheckpointError on any mismatch."""
     if isinstance(path_or_ckpt, dict):
         ckpt, source = path_or_ckpt, "<VIBE checkpoint dict>"
     else:

@@ -64,7 +64,7 @@ def train_vibe(cfg: dict, dataset_name: str, out_dir: str | Path, device: str = 
                              f"{window} frames; VIBE trains on {window}-frame windows")
     val_tracks = training_tracks(dataset, "val", 1)
     model_cfg = dict(cfg.get("model") or {})
-    model_cfg["in_dim"] = int(train_tracks[0].features.shape[1])
+    model_cfg["input_dim"] = int(train_tracks[0].features.shape[1])
     model = model_cls(model_cfg)
 
     train_options = dict(cfg.get("train") or {})
@@ -77,6 +77,6 @@ def train_vibe(cfg: dict, dataset_name: str, out_dir: str | Path, device: str = 
         sampler = real_motion_sampler(cfg, dataset, dataset_name, window, fps, tcfg.batch_size, seed)
         model.attach_real_motion(sampler)
         extra_state["real_motion"] = sampler
-    result = fit(model, train_tracks, val_tracks, tcfg, out_dir, resume=resume, progress=False,
+    result = fit(model, train_tracks, val_tracks, tcfg, out_dir, resume=resume, progress=True,
                  extra_state=extra_state)
     return result.best_path or result.last_path

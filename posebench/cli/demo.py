@@ -30,10 +30,9 @@ import numpy as np
 from posebench.cli.options import device_option
 from posebench.errors import PosebenchError
 from posebench.io import atomic_path
+from posebench.skeleton import LSP14_BONES
 
 # LSP-14 bones (skeleton.LSP14_JOINT_NAMES order), for drawing.
-LSP14_BONES = ((0, 1), (1, 2), (2, 3), (3, 4), (4, 5), (6, 7), (7, 8), (8, 9), (9, 10), (10, 11), (8, 12), (9, 12),
-               (12, 13), (2, 8), (3, 9))
 # BGR colours: the person's right side, left side, centre line.
 _RIGHT, _LEFT, _CENTRE = (60, 60, 230), (230, 140, 40), (60, 200, 60)
 _SIDE = {0: _RIGHT, 1: _RIGHT, 2: _RIGHT, 6: _RIGHT, 7: _RIGHT, 8: _RIGHT,
@@ -155,7 +154,7 @@ def pick_frames(detected: np.ndarray, n: int) -> list[int]:
     if pool.size == 0:
         pool = np.arange(len(detected))
     picks = pool[np.linspace(0, pool.size - 1, min(n, pool.size)).round().astype(int)]
-    return sorted(set(int(p) for p in picks))
+    return sorted({int(p) for p in picks})
 
 
 def write_contact_sheet(path: Path, video: Path, kp2d_px: np.ndarray, bbox_px: np.ndarray, joints_m: np.ndarray,
@@ -230,6 +229,7 @@ def run_demo(video: str | os.PathLike, model, detector, out_dir: str | os.PathLi
     if not (det.kp2d_px[..., 2] > 0).any():
         raise PosebenchError(f"{video}: no person detected in any of its {len(det)} frames")
     start = time.perf_counter()
+    model = model.to(device)
     obs = observe_keypoints(det.kp2d_px, det.image_wh, name=str(video))
     track = Track(name=det.name, fps=det.fps, features=obs.features, kp2d=obs.kp2d_norm,
                   meta={"image_wh": det.image_wh, "bbox_px": obs.bbox_px, "kp2d_px": obs.kp2d_px})
@@ -265,7 +265,11 @@ def run_demo(video: str | os.PathLike, model, detector, out_dir: str | os.PathLi
 
 def open_detector(detector_model: str | None):
     """The MediaPipe PoseLandmarker (a context manager) from ``--detector-model`` or the env variable."""
-    from posebench.video import MediaPipePoseDetector, import_mediapipe, resolve_detector_model
+    from posebench.video import (
+        MediaPipePoseDetector,
+        import_mediapipe,
+        resolve_detector_model,
+    )
 
     path = resolve_detector_model(detector_model)
     import_mediapipe()
