@@ -17,10 +17,10 @@ model = dict(
 motion = dict(dataset=None)
 
 train = dict(
-    steps=3000,
+    steps=1000,
     batch_size=16,
     lr=2e-4,
-    val_every=500,
+    val_every=250,
     checkpoint_every=250,
     window_stride=8,  # half a window, as MEVA's cpu config (45 of 90)
     scheduler="none",

@@ -28,7 +28,7 @@ from posebench.registry import get_plugin_system
 @click.option("--protocol", default="posebench", show_default=True)
 @click.option("--mirror", default=None, help="Fetch the dataset from this folder or URL prefix first (e.g. ../shared/realdata).")
 @click.option("--retrain", is_flag=True, help="Train again even where a checkpoint exists.")
-@click.option("--out", type=click.Path(file_okay=False), default=None, help="Results folder (default: ./results/DATASET).")
+@click.option("--out", type=click.Path(file_okay=False), default=None, help="Results folder (default: ./results/DATASET-CONFIG).")
 @device_option
 def compare_cmd(models, dataset, config, quick, seeds, steps, protocol, mirror, retrain, out, device):
     """Train MODELS with the same data and budget, evaluate them, print the paired comparison."""
