@@ -32,14 +32,26 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 import torch
+from posebench_hmmr.losses import (
+    joints_3d_loss,
+    keypoint_2d_l1,
+    optimal_cam,
+    shape_consistency_loss,
+    smpl_loss,
+)
+from posebench_hmmr.movie_strip import Hallucinator, MovieStripEncoder
 
-from posebench.config import check_keys
 from posebench.body_models import get_body_model
+from posebench.config import check_keys
 from posebench.errors import PosebenchError, ShapeError
 from posebench.models.base import PoseModel, PoseOutput, WindowBatch
-from posebench.nn import InputAdapter, IterativeRegressor, load_mean_params, params_to_output, weak_perspective_project
-from posebench_hmmr.losses import joints_3d_loss, keypoint_2d_l1, optimal_cam, shape_consistency_loss, smpl_loss
-from posebench_hmmr.movie_strip import Hallucinator, MovieStripEncoder
+from posebench.nn import (
+    InputAdapter,
+    IterativeRegressor,
+    load_mean_params,
+    params_to_output,
+    weak_perspective_project,
+)
 
 
 @dataclass

@@ -23,7 +23,6 @@ from torch import nn
 
 from posebench.errors import ShapeError
 
-
 MIN_CHANNELS_PER_GROUP = 4
 
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from posebench.errors import PosebenchError
-from posebench.training.data import open_dataset, training_tracks
-from posebench.training.loop import TrainConfig, fit
 from posebench_hmmr.model import MODEL_CLASSES
+
+from posebench.errors import PosebenchError
+from posebench.training.data import open_dataset, supervised_splits, train_config
+from posebench.training.loop import fit
 
 
 def train_hmmr(cfg: dict, dataset_name: str, out_dir: str | Path, device: str = "cpu", resume: bool = False,
@@ -27,17 +28,8 @@ def train_hmmr(cfg: dict, dataset_name: str, out_dir: str | Path, device: str = 
     model_cls = MODEL_CLASSES[model_name]
     window = model_cls.window
     dataset = open_dataset(dataset_name, cfg)
-    train_tracks = training_tracks(dataset, "train", window)
-    if not train_tracks:
-        raise PosebenchError(f"dataset {dataset_name!r}, split 'train': no track with features has at least "
-                             f"{window} frames; HMMR trains on {window}-frame windows")
-    val_tracks = training_tracks(dataset, "val", 1)
-    model_cfg = dict(cfg.get("model") or {})
-    model_cfg["input_dim"] = int(train_tracks[0].features.shape[1])
-    model = model_cls(model_cfg)
-    train_options = dict(cfg.get("train") or {})
-    train_options["seed"] = seed
-    train_options["device"] = device
-    result = fit(model, train_tracks, val_tracks, TrainConfig.from_dict(train_options), Path(out_dir),
+    train_tracks, val_tracks = supervised_splits(dataset, dataset_name, window, "HMMR")
+    model = model_cls({**dict(cfg.get("model") or {}), "input_dim": int(train_tracks[0].features.shape[1])})
+    result = fit(model, train_tracks, val_tracks, train_config(cfg, seed=seed, device=device), Path(out_dir),
                  resume=resume, progress=True)
     return result.best_path or result.last_path

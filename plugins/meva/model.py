@@ -35,15 +35,21 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 import torch
+from posebench_meva.vae import MotionVAE, VAEConfig
 from torch import nn
 
-from posebench.config import check_keys
 from posebench.body_models import get_body_model
+from posebench.config import check_keys
 from posebench.errors import ShapeError
 from posebench.models.base import PoseModel, PoseOutput, WindowBatch
-from posebench.nn import InputAdapter, IterativeRegressor, SmplLossWeights, TemporalEncoder, params_to_output
-from posebench.nn import supervised_losses
-from posebench_meva.vae import MotionVAE, VAEConfig
+from posebench.nn import (
+    InputAdapter,
+    IterativeRegressor,
+    SmplLossWeights,
+    TemporalEncoder,
+    params_to_output,
+    supervised_losses,
+)
 
 
 @dataclass

@@ -18,12 +18,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from posebench.errors import PosebenchError
-from posebench.training.data import open_dataset, training_tracks
-from posebench.training.loop import TrainConfig, fit
 from posebench_meva.model import MEVA, MODEL_CLASSES
 from posebench_meva.train_vae import VAETrainConfig, load_vae, train_vae
 from posebench_meva.vae_eval import vae_reconstruction_eval
+
+from posebench.errors import PosebenchError
+from posebench.training.data import open_dataset, supervised_splits, train_config
+from posebench.training.loop import fit
 
 __all__ = ["MEVA_STRIDES", "STAGES", "open_dataset", "train_e2e", "train_meva", "train_vae", "vae_reconstruction_eval"]
 
@@ -44,13 +45,7 @@ def train_e2e(cfg: dict, dataset, out_dir: str | Path, device: str = "cpu", resu
         dataset = open_dataset(dataset, cfg)
     dataset_name = getattr(dataset, "name", type(dataset).__name__)
     window = MEVA.window
-    train_tracks = training_tracks(dataset, "train", window)
-    if not train_tracks:
-        raise PosebenchError(
-            f"dataset {dataset_name!r}, split 'train': no track with features has at least {window} frames; "
-            f"MEVA trains on {window}-frame windows"
-        )
-    val_tracks = training_tracks(dataset, "val", 1)
+    train_tracks, val_tracks = supervised_splits(dataset, dataset_name, window, "MEVA")
     model_cfg["input_dim"] = int(train_tracks[0].features.shape[1])
     model = MODEL_CLASSES[model_name](model_cfg)
     if model.cfg.pretrained_vae:
@@ -62,13 +57,8 @@ def train_e2e(cfg: dict, dataset, out_dir: str | Path, device: str = "cpu", resu
                 f"(or set model.pretrained_vae=False)"
             )
         model.load_vae_state(load_vae(vae_path).state_dict(), str(vae_path))
-    train_options = dict(cfg.get("train") or {})
-    train_options["seed"] = seed
-    train_options["device"] = device
-    if train_options.get("window_stride") is None:
-        train_options["window_stride"] = MEVA_STRIDES.get(dataset_name, window // 2)
-    result = fit(model, train_tracks, val_tracks, TrainConfig.from_dict(train_options), out_dir,
-                 resume=resume, progress=True)
+    tcfg = train_config(cfg, seed=seed, device=device, window_stride=MEVA_STRIDES.get(dataset_name, window // 2))
+    result = fit(model, train_tracks, val_tracks, tcfg, out_dir, resume=resume, progress=True)
     return result.best_path or result.last_path
 
 

@@ -19,18 +19,23 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from posebench_meva.vae import MotionVAE, VAEConfig, VAELossWeights, vae_loss
+from posebench_meva.vae_data import (
+    AugmentConfig,
+    crop_dataset,
+    crops_to_meva6d,
+    eval_windows,
+)
+from posebench_meva.vae_eval import vae_reconstruction_eval
 from tqdm.auto import tqdm
 
-from posebench.config import check_keys
 from posebench.body_models import get_body_model
+from posebench.config import check_keys
 from posebench.errors import PosebenchError
 from posebench.io import write_json
 from posebench.training.checkpoint import load_checkpoint, restore_rng, save_checkpoint
 from posebench.training.data import open_dataset
 from posebench.training.logging import MetricsLogger, get_logger
-from posebench_meva.vae import MotionVAE, VAEConfig, VAELossWeights, vae_loss
-from posebench_meva.vae_data import AugmentConfig, crop_dataset, crops_to_meva6d, eval_windows
-from posebench_meva.vae_eval import vae_reconstruction_eval
 
 VAE_MODEL_NAME = "meva-vae"
 

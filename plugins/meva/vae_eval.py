@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+from posebench_meva.vae import MotionVAE
+from posebench_meva.vae_data import rotmat_to_meva6d
 
 from posebench.data import augment
 from posebench.data.track import MotionClip
@@ -19,8 +21,6 @@ from posebench.errors import PosebenchError
 from posebench.geometry.rotations import rot6d_meva_to_matrix
 from posebench.metrics import functional as F
 from posebench.windowing import pad_and_slice, plan_windows, stitch
-from posebench_meva.vae import MotionVAE
-from posebench_meva.vae_data import rotmat_to_meva6d
 
 
 @torch.no_grad()

@@ -28,9 +28,11 @@ import warnings
 from dataclasses import asdict, dataclass, field
 
 import torch
+from posebench_vibe.motion_discriminator import MotionDiscriminator, body_pose_aa
+from posebench_vibe.real_motion import RealMotionSampler
 
-from posebench.config import check_keys
 from posebench.body_models import get_body_model
+from posebench.config import check_keys
 from posebench.errors import PosebenchError, ShapeError
 from posebench.models.base import PoseModel, PoseOutput, WindowBatch
 from posebench.nn import (
@@ -44,8 +46,6 @@ from posebench.nn import (
     params_to_output,
     supervised_losses,
 )
-from posebench_vibe.motion_discriminator import MotionDiscriminator, body_pose_aa
-from posebench_vibe.real_motion import RealMotionSampler
 
 DISC_SCHEDULERS = ("none", "plateau")
 

@@ -16,13 +16,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from posebench_vibe.model import MODEL_CLASSES
+from posebench_vibe.real_motion import RealMotionSampler
 
 from posebench.errors import PosebenchError
 from posebench.training import MotionWindows
-from posebench.training.data import clip_at_fps, open_dataset, training_tracks
-from posebench.training.loop import TrainConfig, fit
-from posebench_vibe.model import MODEL_CLASSES
-from posebench_vibe.real_motion import RealMotionSampler
+from posebench.training.data import clip_at_fps, open_dataset, supervised_splits, train_config
+from posebench.training.loop import fit
 
 MOTION_DEFAULTS = {"dataset": None, "split": "train", "stride": None, "batch_size": None}
 
@@ -58,19 +58,9 @@ def train_vibe(cfg: dict, dataset_name: str, out_dir: str | Path, device: str = 
     model_cls = MODEL_CLASSES[model_name]
     window = model_cls.window
     dataset = open_dataset(dataset_name, cfg)
-    train_tracks = training_tracks(dataset, "train", window)
-    if not train_tracks:
-        raise PosebenchError(f"dataset {dataset_name!r}, split 'train': no track with features has at least "
-                             f"{window} frames; VIBE trains on {window}-frame windows")
-    val_tracks = training_tracks(dataset, "val", 1)
-    model_cfg = dict(cfg.get("model") or {})
-    model_cfg["input_dim"] = int(train_tracks[0].features.shape[1])
-    model = model_cls(model_cfg)
-
-    train_options = dict(cfg.get("train") or {})
-    train_options["seed"] = seed
-    train_options["device"] = device
-    tcfg = TrainConfig.from_dict(train_options)
+    train_tracks, val_tracks = supervised_splits(dataset, dataset_name, window, "VIBE")
+    model = model_cls({**dict(cfg.get("model") or {}), "input_dim": int(train_tracks[0].features.shape[1])})
+    tcfg = train_config(cfg, seed=seed, device=device)
     extra_state = {}
     if model.cfg.adv_weight:
         fps = float(np.median([t.fps for t in train_tracks]))

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from posebench.data.resample import resample_motion
 from posebench.data.track import MotionClip, Track
+from posebench.errors import PosebenchError
 
 
 def open_dataset(name: str, cfg: dict):
@@ -27,3 +28,25 @@ def clip_at_fps(clip: MotionClip, fps: float) -> MotionClip:
     rot, transl = resample_motion(clip.pose_rotmat, clip.transl_m, clip.fps, fps, name=clip.name)
     return MotionClip(name=clip.name, fps=fps, pose_rotmat=rot, transl_m=transl, betas=clip.betas,
                       subject=clip.subject, meta={**clip.meta, "resampled_from_fps": float(clip.fps)})
+
+
+def supervised_splits(dataset, dataset_name: str, window: int, model_label: str) -> tuple[list[Track], list[Track]]:
+    """(train tracks of at least ``window`` frames, val tracks) for supervised training.
+
+    Raises a PosebenchError naming the dataset and split when no train track is long enough.
+    """
+    train = training_tracks(dataset, "train", window)
+    if not train:
+        raise PosebenchError(f"dataset {dataset_name!r}, split 'train': no track with features has at least "
+                             f"{window} frames; {model_label} trains on {window}-frame windows")
+    return train, training_tracks(dataset, "val", 1)
+
+
+def train_config(cfg: dict, *, seed: int, device: str, **defaults):
+    """The ``train`` section of a config as a TrainConfig, with this run's seed and device."""
+    from posebench.training.loop import TrainConfig
+
+    options = {**defaults, **dict(cfg.get("train") or {}), "seed": seed, "device": device}
+    if options.get("window_stride") is None and "window_stride" in defaults:
+        options["window_stride"] = defaults["window_stride"]
+    return TrainConfig.from_dict(options)
