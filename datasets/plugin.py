@@ -63,3 +63,12 @@ def posebench_register_datasets(register):
              licence="InstaVariety: research use")
     register("amass", _lazy("amass", "Amass"), description="AMASS SMPL-H .npz motion (motion prior only)",
              licence="AMASS: non-commercial research licence")
+    # The papers' training mixtures over the licensed datasets above (posebench_datasets/recipes.py):
+    # 25 and 30 fps tracks are labelled 30 fps without resampling, as the official loaders do.
+    register("vibe-recipe", _lazy("recipes", "vibe_recipe"),
+             description="VIBE's recipe: train insta + mpii3d, val/test 3dpw-vibe (25 fps mpii3d labelled 30, "
+             "as VIBE)", licence="licences of insta, mpii3d, 3dpw-vibe (non-commercial research)")
+    register("meva-recipe", _lazy("recipes", "meva_recipe"),
+             description="MEVA train_meva_2 minus 3DPW train (not public): train insta + pennaction + mpii3d + "
+             "h36m, val/test 3dpw-vibe", licence="licences of insta, pennaction, mpii3d, h36m, 3dpw-vibe "
+             "(non-commercial research)")
