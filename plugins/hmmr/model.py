@@ -129,21 +129,11 @@ class HMMR(PoseModel):
         self.future_head = ief() if cfg.predict_past_future else None
         self.hallucinator = Hallucinator(cfg.feat_dim) if cfg.hallucinator else None
         self.loss_weights = HmmrLossWeights.from_dict(cfg.loss_weights)
-        # A plain list keeps the body model out of state_dict(); _apply moves it with the model.
-        self._body = [get_body_model(cfg.body_model)]
-
-    @property
-    def body_model(self):
-        return self._body[0]
+        self.set_body_model(get_body_model(cfg.body_model))
 
     @property
     def receptive_field(self) -> int:
         return self.f_movie.receptive_field
-
-    def _apply(self, fn, *args, **kwargs):
-        super()._apply(fn, *args, **kwargs)
-        self._body[0]._apply(fn, *args, **kwargs)
-        return self
 
     def _regress(self, feat: torch.Tensor, extras: dict | None = None) -> PoseOutput:
         """(B, T, F) features -> PoseOutput through the per-frame regressor."""

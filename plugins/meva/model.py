@@ -112,17 +112,7 @@ class MEVA(PoseModel):
         self.vae_init_mlp.requires_grad_(False)  # unused (VAErec only); never updated
         self.vae_model.requires_grad_(not cfg.pretrained_vae)
         self.loss_weights = SmplLossWeights.from_dict(cfg.loss_weights)
-        # A plain list keeps the body model out of state_dict(); _apply moves it with the model.
-        self._body = [get_body_model(cfg.body_model)]
-
-    @property
-    def body_model(self):
-        return self._body[0]
-
-    def _apply(self, fn, *args, **kwargs):
-        super()._apply(fn, *args, **kwargs)
-        self._body[0]._apply(fn, *args, **kwargs)
-        return self
+        self.set_body_model(get_body_model(cfg.body_model))
 
     def train(self, mode: bool = True):
         super().train(mode)

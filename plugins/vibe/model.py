@@ -124,19 +124,9 @@ class VIBE(PoseModel):
             )
         self._real_motion: RealMotionSampler | None = None
         self._warned_no_motion = False
-        # A plain list keeps the body model out of state_dict(); _apply moves it with the model.
-        self._body = [get_body_model(cfg.body_model)]
+        self.set_body_model(get_body_model(cfg.body_model))
 
     # ------------------------------------------------------------------ plumbing
-    @property
-    def body_model(self):
-        return self._body[0]
-
-    def _apply(self, fn, *args, **kwargs):
-        super()._apply(fn, *args, **kwargs)
-        self._body[0]._apply(fn, *args, **kwargs)
-        return self
-
     def extra_optimizers(self) -> dict[str, torch.optim.Optimizer]:
         """The discriminator's optimiser (the loop saves/restores it and keeps D out of the main one)."""
         return {"disc_motion": self._disc_optimizer}

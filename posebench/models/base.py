@@ -85,6 +85,26 @@ class PoseModel(nn.Module):
         super().__init__()
         self.hparams: dict = dict(hparams or {})
 
+    def set_body_model(self, body_model: nn.Module) -> None:
+        """Use ``body_model`` (a :class:`posebench.body_models.BodyModel`) to pose the outputs.
+
+        It is not learned, so it stays out of ``state_dict()`` (checkpoints carry no SMPL data),
+        but ``.to()`` / ``.cuda()`` / ``.double()`` move it with the model.
+        """
+        self._body_model = [body_model]  # a plain list hides it from nn.Module's registries
+
+    @property
+    def body_model(self) -> nn.Module:
+        if not getattr(self, "_body_model", None):
+            raise AttributeError(f"{type(self).__name__} has no body model; call set_body_model() in __init__")
+        return self._body_model[0]
+
+    def _apply(self, fn, *args, **kwargs):
+        super()._apply(fn, *args, **kwargs)
+        if getattr(self, "_body_model", None):
+            self._body_model[0]._apply(fn, *args, **kwargs)
+        return self
+
     def forward(self, batch: WindowBatch) -> PoseOutput:  # pragma: no cover - abstract
         raise NotImplementedError
 

@@ -26,7 +26,7 @@ class PerFrameModel(PoseModel):
         feat_dim = int(cfg.get("feat_dim", 64))
         self.adapter = InputAdapter(int(cfg.get("input_dim", 73)), feat_dim)
         self.regressor = IterativeRegressor(feat_dim=feat_dim, hidden=int(cfg.get("hidden", 64)), n_iter=2)
-        self.body_model = get_body_model("skeleton")
+        self.set_body_model(get_body_model("skeleton"))
 
     def forward(self, batch: WindowBatch) -> PoseOutput:
         from posebench.nn.smpl_head import params_to_output

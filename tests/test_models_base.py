@@ -1,0 +1,34 @@
+"""The PoseModel base: the body model is moved with the model but never checkpointed."""
+import torch
+
+from posebench.models.base import PoseModel
+from training_fixtures import body_model
+
+
+class _WithBody(PoseModel):
+    def __init__(self):
+        super().__init__({})
+        self.head = torch.nn.Linear(2, 2)
+        self.set_body_model(body_model())
+
+
+def test_body_model_moves_with_the_model_and_stays_out_of_the_state_dict():
+    model = _WithBody()
+    assert all(not k.startswith(("body", "_body")) for k in model.state_dict())
+    buffers = list(model.body_model.buffers()) + list(model.body_model.parameters())
+    assert buffers
+    model.double()
+    assert model.head.weight.dtype == torch.float64
+    assert all(b.dtype == torch.float64 for b in model.body_model.buffers() if b.is_floating_point())
+
+
+def test_missing_body_model_is_a_clear_error():
+    class _NoBody(PoseModel):
+        pass
+
+    try:
+        _NoBody().body_model
+    except AttributeError as exc:
+        assert "set_body_model" in str(exc)
+    else:  # pragma: no cover
+        raise AssertionError("expected an AttributeError")
