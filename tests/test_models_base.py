@@ -1,8 +1,10 @@
 """The PoseModel base: the body model is moved with the model but never checkpointed."""
+import pytest
 import torch
-
-from posebench.models.base import PoseModel
 from training_fixtures import body_model
+
+from posebench.errors import PosebenchError
+from posebench.models.base import PoseModel
 
 
 class _WithBody(PoseModel):
@@ -26,9 +28,5 @@ def test_missing_body_model_is_a_clear_error():
     class _NoBody(PoseModel):
         pass
 
-    try:
+    with pytest.raises(PosebenchError, match="set_body_model"):
         _NoBody().body_model
-    except AttributeError as exc:
-        assert "set_body_model" in str(exc)
-    else:  # pragma: no cover
-        raise AssertionError("expected an AttributeError")

@@ -30,6 +30,8 @@ from typing import ClassVar
 import torch
 from torch import nn
 
+from posebench.errors import PosebenchError
+
 
 @dataclass
 class WindowBatch:
@@ -96,7 +98,8 @@ class PoseModel(nn.Module):
     @property
     def body_model(self) -> nn.Module:
         if not getattr(self, "_body_model", None):
-            raise AttributeError(f"{type(self).__name__} has no body model; call set_body_model() in __init__")
+            # Not AttributeError: nn.Module.__getattr__ would swallow it and hide this message.
+            raise PosebenchError(f"{type(self).__name__} has no body model; call set_body_model() in __init__")
         return self._body_model[0]
 
     def _apply(self, fn, *args, **kwargs):
