@@ -14,6 +14,7 @@ import pandas as pd
 
 from posebench import results
 from posebench.errors import PosebenchError
+from posebench.config import config_tag
 from posebench.evaluation import default_device, predict, score_predictions
 from posebench.metrics.compare import compare_models
 from posebench.paths import checkpoint_dir
@@ -43,17 +44,19 @@ def _gt_fields(track) -> dict:
     return fields
 
 
-def find_checkpoint(model: str, dataset: str, seed: int, explicit: dict[str, str], config: str = "cpu") -> Path:
+def find_checkpoint(model: str, dataset: str, seed: int, explicit: dict[str, str], config: str | None = None) -> Path:
+    """The checkpoint to evaluate: ``explicit[model]`` or the one ``posebench train`` cached."""
     if model in explicit:
         path = Path(explicit[model]).expanduser()
         if not path.is_file():
             raise PosebenchError(f"checkpoint for {model!r} not found: {path}")
         return path
-    path = checkpoint_dir(model, dataset, seed, config) / "best.pt"
+    tag = config_tag(model, config)
+    path = checkpoint_dir(model, dataset, seed, tag) / "best.pt"
     if not path.is_file():
-        config_flag = "" if config == "cpu" else f" --config {config}"
+        config_flag = "" if config is None else f" --config {config}"
         raise PosebenchError(
-            f"no trained checkpoint for model {model!r} on dataset {dataset!r} (config {config!r}, seed {seed}) "
+            f"no trained checkpoint for model {model!r} on dataset {dataset!r} (config {tag!r}, seed {seed}) "
             f"at {path}. Make it with: posebench train {model} --dataset {dataset}{config_flag} --seed {seed}")
     return path
 
@@ -66,7 +69,7 @@ def load_trained_model(path: Path, device: str):
 
 def run_eval(models: list[str], dataset: str, *, split: str = "test", protocol: str = "posebench",
              seeds: list[int] = (0,), checkpoints: dict[str, str] | None = None, device: str | None = None,
-             progress: bool = True, dataset_kwargs: dict | None = None, config: str = "cpu",
+             progress: bool = True, dataset_kwargs: dict | None = None, config: str | None = None,
              predictions_dir: Path | None = None) -> EvalReport:
     """Evaluate each model x seed on the same tracks; with ``predictions_dir``, also write each
     model's predictions and the ground truth in the :mod:`posebench.predictions` layout, so

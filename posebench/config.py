@@ -98,3 +98,23 @@ def check_keys(section: str, given, dataclass_type) -> dict:
     if unknown:
         raise PosebenchError(f"{section}: unknown keys {unknown}; known: {known}")
     return given
+
+
+def config_target(model: str, config: str | None) -> str:
+    """The config file a model trains with: a path, or NAME under configs/FAMILY/.
+
+    Without ``config``, the model's registered default (``meva`` -> ``meva/cpu``, ``meva-test`` ->
+    ``meva/test``); FAMILY is that default's folder, else the model's name.
+    """
+    from posebench.registry import get_plugin_system
+
+    entry = get_plugin_system().models.get(model)
+    default = entry.metadata.get("config") or f"{model}/cpu"
+    name = config or default
+    family = default.split("/")[0] if "/" in default else model
+    return name if Path(name).suffix == ".py" or "/" in name else f"{family}/{name}"
+
+
+def config_tag(model: str, config: str | None) -> str:
+    """The short config name that labels checkpoint folders (``cpu``, ``quick``, ``test``, a file's stem)."""
+    return Path(config_target(model, config)).stem

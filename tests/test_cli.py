@@ -64,3 +64,19 @@ def test_fetch_of_a_licensed_dataset_explains_why_not():
     result = CliRunner().invoke(cli, ["data", "fetch", "3dpw"])
     assert result.exit_code != 0
     assert "download it yourself" in result.output
+
+
+def test_config_names_and_tags_follow_each_models_default():
+    from posebench.config import config_tag, config_target
+
+    assert config_target("meva", None) == "meva/cpu" and config_tag("meva", None) == "cpu"
+    assert config_target("meva-test", None) == "meva/test" and config_tag("meva-test", None) == "test"
+    assert config_target("vibe", "quick") == "vibe/quick"
+    assert config_tag("hmmr", "/some/where/my_run.py") == "my_run"
+
+
+def test_cfg_options_accept_a_quoted_list_and_repeats():
+    from posebench.cli.train import resolve_model_config
+
+    cfg = resolve_model_config("vibe", "test", ("train.steps=7 train.lr=0.5", "model.dropout=0.25"))
+    assert cfg["train"]["steps"] == 7 and cfg["train"]["lr"] == 0.5 and cfg["model"]["dropout"] == 0.25

@@ -14,6 +14,7 @@ import click
 from posebench.cli.evaluate import _print_and_save
 from posebench.cli.options import device_option, parse_seeds, split_csv
 from posebench.cli.train import resolve_model_config, train_one
+from posebench.config import config_tag
 from posebench.paths import checkpoint_dir
 from posebench.registry import get_plugin_system
 
@@ -51,12 +52,12 @@ def compare_cmd(models, dataset, config, quick, seeds, steps, protocol, mirror, 
         cfg = resolve_model_config(name, config, overrides)
         budget[name] = cfg.get("train", {}).get("steps")
         for seed in seed_list:
-            best = checkpoint_dir(name, dataset, seed, config) / "best.pt"
+            best = checkpoint_dir(name, dataset, seed, config_tag(name, config)) / "best.pt"
             if best.is_file() and not retrain:
                 click.echo(f"[{name} seed {seed}] using existing {best} (--retrain to train again)")
                 continue
             click.echo(f"[{name} seed {seed}] training on {dataset} with config {config!r}")
-            train_one(name, dataset, cfg, seed=seed, device=device, resume=False, config_name=config)
+            train_one(name, dataset, cfg, seed=seed, device=device, resume=False, config_name=config_tag(name, config))
     out_dir = Path(out) if out else Path("results") / f"{dataset}-{Path(config).stem}"
     report = run_eval(names, dataset, split="test", protocol=protocol, seeds=seed_list, device=device, config=config,
                       predictions_dir=out_dir / "predictions")

@@ -59,7 +59,7 @@ class DemoResult:
     arrays: dict
 
 
-def load_demo_model(model: str, checkpoint: str | None, dataset: str, seed: int, device: str, config: str = "cpu"):
+def load_demo_model(model: str, checkpoint: str | None, dataset: str, seed: int, device: str, config: str | None = None):
     """The trained model: ``checkpoint`` or the cached ``checkpoint_dir(model, dataset, seed, config)/best.pt``.
 
     A missing cached checkpoint raises a :class:`PosebenchError` that names the command that trains it.
@@ -283,7 +283,7 @@ def open_detector(detector_model: str | None):
               help="Checkpoint file (default: the cached one of `posebench train MODEL --dataset DATASET`).")
 @click.option("--dataset", default="cmu", show_default=True, help="Dataset the cached checkpoint was trained on.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Training seed of the cached checkpoint.")
-@click.option("--config", default="cpu", show_default=True, help="Training config of the cached checkpoint.")
+@click.option("--config", default=None, help="Training config of the cached checkpoint (default: the model's own, cpu for meva).")
 @click.option("--detector-model", default=None, type=click.Path(dir_okay=False),
               help="MediaPipe PoseLandmarker bundle (.task). Env: POSEBENCH_DETECTOR_MODEL.")
 @click.option("--out", "out_dir", default="posebench_demo", show_default=True, type=click.Path(file_okay=False))

@@ -27,7 +27,8 @@ def _print_and_save(report_rows, per_sequence, comparison, meta, out: Path | Non
 @click.option("--protocol", default="posebench", show_default=True, help="Protocol id or family (posebench, vibe, meva, hmmr).")
 @click.option("--checkpoint", multiple=True, help="MODEL=PATH: evaluate this checkpoint instead of the cached one.")
 @click.option("--seeds", default="0", show_default=True, help="Comma-separated training seeds to evaluate (mean ± std).")
-@click.option("--config", default="cpu", show_default=True, help="Which trained config's cached checkpoints to use.")
+@click.option("--config", default=None, help="Which trained config's cached checkpoints to use "
+              "(default: each model's own, cpu for meva, vibe, hmmr).")
 @click.option("--out", type=click.Path(file_okay=False), default=None, help="Write summary.csv, per_sequence.csv, results.json here.")
 @device_option
 def eval_cmd(models, dataset, split, protocol, checkpoint, seeds, config, out, device):

@@ -6,24 +6,17 @@ from pathlib import Path
 import click
 
 from posebench.cli.options import device_option
+from posebench.config import config_tag
 from posebench.paths import checkpoint_dir
 from posebench.registry import get_plugin_system
 
 
 def resolve_model_config(model: str, config: str | None, cfg_options: tuple[str, ...]) -> dict:
-    """A config file path, or a name under configs/FAMILY/ (default ``cpu``), plus overrides.
+    """The model's config (see :func:`config_target`) with the overrides applied."""
+    from posebench.config import config_target, load_config
 
-    FAMILY is the folder of the model's registered default ``config`` (``meva-test`` -> ``meva/test``),
-    else the model's name.
-    """
-    from posebench.config import load_config
-
-    entry = get_plugin_system().models.get(model)
-    default = entry.metadata.get("config") or f"{model}/cpu"
-    name = config or default
-    family = default.split("/")[0] if "/" in default else model
-    target = name if Path(name).suffix == ".py" or "/" in name else f"{family}/{name}"
-    return load_config(target, list(cfg_options))
+    # mmengine style "a=1 b=2" in one quoted value, or the option repeated.
+    return load_config(config_target(model, config), [item for value in cfg_options for item in value.split()])
 
 
 def train_one(model: str, dataset: str, cfg: dict, *, seed: int, device: str | None, resume: bool,
@@ -46,8 +39,10 @@ def train_one(model: str, dataset: str, cfg: dict, *, seed: int, device: str | N
 @click.option("--dataset", default="cmu", show_default=True, help="Registered dataset name.")
 @click.option("--stage", type=click.Choice(["all", "vae", "e2e"]), default="all", show_default=True,
               help="Training stage, for models that have several (MEVA: VAE pretraining, then end to end).")
-@click.option("--config", default=None, help="Config name under configs/MODEL/ (paper, cpu, quick, test) or a .py file. Default: cpu.")
-@click.option("--cfg-options", multiple=True, help="Override config values: key.sub=value (repeatable).")
+@click.option("--config", default=None, help="Config name under configs/MODEL/ (paper, cpu, quick, test) or a .py file. "
+              "Default: the model's own (cpu for meva, vibe, hmmr).")
+@click.option("--cfg-options", multiple=True,
+              help='Override config values: "key.sub=value other=value" (quoted, or the option repeated).')
 @click.option("--seed", default=0, show_default=True, type=int)
 @click.option("--resume", is_flag=True, help="Continue from the last checkpoint in the output folder.")
 @click.option("--out", type=click.Path(file_okay=False), default=None,
@@ -57,7 +52,7 @@ def train_cmd(model, dataset, stage, config, cfg_options, seed, resume, out, dev
     """Train MODEL on a dataset; the best checkpoint (chosen on the validation split) goes to the cache."""
     cfg = resolve_model_config(model, config, cfg_options)
     best = train_one(model, dataset, cfg, seed=seed, device=device, resume=resume, stage=stage, out=out,
-                     config_name=config or "cpu")
+                     config_name=config_tag(model, config))
     click.echo(f"best checkpoint: {best}")
 
 
