@@ -1,5 +1,5 @@
 """MEVA training: the tiny config trains VAE and e2e steps on synthetic data and the losses go down;
-schedule, augmentation switches, short-data and missing-VAE errors. (Resume equivalence is the
+schedule, augmentation switches, short-data and missing-VAE errors, exact VAE resume. (e2e resume is the
 core loop's test, tests/test_training*.py.)"""
 from __future__ import annotations
 
@@ -139,3 +139,33 @@ def test_e2e_trains_with_frozen_vae_and_loss_goes_down(tmp_path):
     assert len(losses) == 8
     assert np.mean(losses[-3:]) < np.mean(losses[:3])
     assert any(r["split"] == "val" and np.isfinite(r["pa_mpjpe"]) for r in read_metrics(tmp_path / "metrics.csv"))
+
+
+def test_vae_resume_after_a_kill_gives_the_same_weights(tmp_path, monkeypatch):
+    """3 epochs straight vs a run killed after writing epoch 2's last.pt, then --resume: identical weights."""
+    import posebench_meva.train_vae as tv
+
+    ds = SyntheticDataset()
+    straight = train_vae(copy.deepcopy(TINY_CFG), ds, tmp_path / "straight", "cpu")
+
+    class Killed(Exception):
+        pass
+
+    real_save, saved_last = tv.save_checkpoint, []
+
+    def save_then_die(path, **kwargs):
+        real_save(path, **kwargs)
+        if path.name == "last.pt":
+            saved_last.append(path)
+            if len(saved_last) == 2:
+                raise Killed
+
+    monkeypatch.setattr(tv, "save_checkpoint", save_then_die)
+    with pytest.raises(Killed):
+        train_vae(copy.deepcopy(TINY_CFG), ds, tmp_path / "killed", "cpu")
+    monkeypatch.setattr(tv, "save_checkpoint", real_save)
+    resumed = train_vae(copy.deepcopy(TINY_CFG), ds, tmp_path / "killed", "cpu", resume=True)
+    a = torch.load(tmp_path / "straight" / "last.pt", weights_only=True)["state_dict"]
+    b = torch.load(tmp_path / "killed" / "last.pt", weights_only=True)["state_dict"]
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+    assert straight.name == resumed.name == "best.pt"
