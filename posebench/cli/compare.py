@@ -23,7 +23,7 @@ from posebench.registry import get_plugin_system
 @click.option("--models", default="meva,vibe,hmmr", show_default=True)
 @click.option("--dataset", default="cmu", show_default=True)
 @click.option("--config", default="cpu", show_default=True, help="Config name used for every model (configs/MODEL/NAME.py).")
-@click.option("--quick", is_flag=True, help="The quick size: --config quick --seeds 0 (about 10 minutes on 2 CPU cores).")
+@click.option("--quick", is_flag=True, help="The quick size: --config quick --seeds 0 (a few minutes on 2 CPU cores).")
 @click.option("--seeds", default="0,1,2", show_default=True)
 @click.option("--steps", type=int, default=None, help="Optimiser steps for every model (overrides train.steps).")
 @click.option("--protocol", default="posebench", show_default=True)
