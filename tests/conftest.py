@@ -22,3 +22,14 @@ def realdata_dir() -> Path:
     if path is None:
         pytest.skip("real data not found: set POSEBENCH_REALDATA or place shared/realdata beside the repo")
     return path
+
+
+@pytest.fixture
+def single_thread():
+    """Tiny models (step-by-step GRUs) run ~10x faster on one intra-op thread on a busy 2-core box."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

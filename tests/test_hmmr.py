@@ -18,7 +18,6 @@ from posebench_hmmr.model import HmmrConfig, build_hmmr
 from posebench_hmmr.movie_strip import group_count
 from test_vibe_hmmr_fixtures import (  # noqa: F401  (fixtures)
     FEATURE_DIM,
-    single_thread,
     skeleton_body_model_params,
     synthetic_plugin_system,
 )

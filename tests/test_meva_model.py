@@ -16,13 +16,7 @@ from test_meva_vae import OFFICIAL_VAE_SHAPES
 from training_fixtures import body_model
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Tiny step-by-step GRUs: one intra-op thread is ~10x faster on a busy 2-core box."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("single_thread")
 
 
 @pytest.fixture(autouse=True)

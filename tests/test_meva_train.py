@@ -21,12 +21,7 @@ from posebench_meva.vae_eval import vae_reconstruction_eval
 from training_fixtures import body_model, make_tracks
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("single_thread")
 
 
 @pytest.fixture(autouse=True)

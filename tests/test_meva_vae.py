@@ -10,13 +10,7 @@ from posebench.errors import PosebenchError, ShapeError
 from posebench_meva.vae import MotionVAE, VAEConfig, VAELossWeights, _gru_step, vae_loss
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Tiny step-by-step GRUs: one intra-op thread is ~10x faster on a busy 2-core box."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("single_thread")
 
 # Every parameter of the released VAErecV2 (vae_rec_2.yml), official_implementations.md §3.3.
 OFFICIAL_VAE_SHAPES = {

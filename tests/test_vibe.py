@@ -19,7 +19,6 @@ from posebench_vibe.real_motion import RealMotionSampler
 from test_vibe_hmmr_fixtures import (  # noqa: F401  (fixtures)
     FEATURE_DIM,
     SyntheticPoseDataset,
-    single_thread,
     skeleton_body_model_params,
     synthetic_plugin_system,
 )

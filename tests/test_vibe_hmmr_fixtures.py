@@ -109,15 +109,6 @@ class _SyntheticPlugin:
 
 
 @pytest.fixture
-def single_thread():
-    """Tiny models train faster on one intra-op thread, and much faster when the cores are shared."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
-@pytest.fixture
 def synthetic_plugin_system():
     """The process plugin system with "synthetic" added; restored afterwards."""
     from posebench.registry import PluginSystem, reset_plugin_system
