@@ -45,3 +45,7 @@ class MissingBodyModelError(PosebenchError, FileNotFoundError):
 
 class CheckpointError(PosebenchError, ValueError):
     """A checkpoint that does not belong to the model it is loaded into."""
+
+
+class ConfigError(PosebenchError, ValueError):
+    """A config file or ``--cfg-options`` value that cannot be used: not found, unsafe YAML, bad ``_base_``."""
