@@ -15,6 +15,7 @@ from posebench_hmmr.model import MODEL_CLASSES
 from posebench.errors import PosebenchError
 from posebench.training.data import open_dataset, supervised_splits, train_config
 from posebench.training.loop import fit
+from posebench.training.seeding import seed_everything
 
 
 def train_hmmr(cfg: dict, dataset_name: str, out_dir: str | Path, device: str = "cpu", resume: bool = False,
@@ -29,6 +30,7 @@ def train_hmmr(cfg: dict, dataset_name: str, out_dir: str | Path, device: str = 
     window = model_cls.window
     dataset = open_dataset(dataset_name, cfg)
     train_tracks, val_tracks = supervised_splits(dataset, dataset_name, window, "HMMR")
+    seed_everything(seed)  # before the model exists: the seed fixes the initial weights
     model = model_cls({**dict(cfg.get("model") or {}), "input_dim": int(train_tracks[0].features.shape[1])})
     result = fit(model, train_tracks, val_tracks, train_config(cfg, seed=seed, device=device), Path(out_dir),
                  resume=resume, progress=True)

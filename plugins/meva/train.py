@@ -4,7 +4,8 @@ through the core loop :func:`posebench.training.loop.fit`). ``all`` runs both.
 
 Layout of ``out_dir``: ``vae/{best,last}.pt, vae/metrics.csv, vae/report.json`` (stage 1) and
 ``{best,last}.pt, metrics.csv`` (stage 2, the MEVA model; ``best.pt`` is where ``posebench
-eval``/``compare`` look).
+eval``/``compare`` look). Stage 2 refuses a VAE whose report says it does not beat "middle frame
+repeated" by 40% on the test subjects (override: ``--cfg-options vae.allow_weak_prior=True``).
 
 Config sections (mmengine ``configs/meva/*.py``): ``model`` (:class:`~posebench_meva.model.MevaConfig`,
 ``model.vae`` = VAE sizes), ``vae`` (:class:`~posebench_meva.train_vae.VAETrainConfig`),
@@ -16,21 +17,23 @@ The stride is ``train.window_stride`` or else MEVA's per-dataset stride (:data:`
 """
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from posebench_meva.model import MEVA, MODEL_CLASSES
-from posebench_meva.train_vae import VAETrainConfig, load_vae, train_vae
+from posebench_meva.train_vae import VAETrainConfig, load_vae, prior_check_failure, train_vae
 from posebench_meva.vae_eval import vae_reconstruction_eval
 
 from posebench.errors import PosebenchError
 from posebench.training.data import open_dataset, supervised_splits, train_config
 from posebench.training.loop import fit
+from posebench.training.seeding import seed_everything
 
 __all__ = ["MEVA_STRIDES", "STAGES", "open_dataset", "train_e2e", "train_meva", "train_vae", "vae_reconstruction_eval"]
 
 STAGES = ("vae", "e2e", "all")
 
-# Training window strides for W = 90 in MEVA's loaders (official_implementations.md §4.2).
+# Training window strides for W = 90 in MEVA's loaders (ZhengyiLuo/MEVA meva/dataloaders/*.py).
 MEVA_STRIDES = {"insta": 90, "pennaction": 22, "3dpw": 22, "3dpw-vibe": 22, "mpii3d": 90, "h36m": 45, "cmu": 45}
 
 
@@ -47,6 +50,7 @@ def train_e2e(cfg: dict, dataset, out_dir: str | Path, device: str = "cpu", resu
     window = MEVA.window
     train_tracks, val_tracks = supervised_splits(dataset, dataset_name, window, "MEVA")
     model_cfg["input_dim"] = int(train_tracks[0].features.shape[1])
+    seed_everything(seed)  # before the model exists: the seed fixes the initial weights
     model = MODEL_CLASSES[model_name](model_cfg)
     if model.cfg.pretrained_vae:
         vae_path = out_dir / "vae" / "best.pt"
@@ -56,10 +60,26 @@ def train_e2e(cfg: dict, dataset, out_dir: str | Path, device: str = "cpu", resu
                 f"`posebench train meva --stage vae --dataset {dataset_name} --out {out_dir}` "
                 f"(or set model.pretrained_vae=False)"
             )
+        _check_prior(cfg, vae_path.parent / "report.json")
         model.load_vae_state(load_vae(vae_path).state_dict(), str(vae_path))
     tcfg = train_config(cfg, seed=seed, device=device, window_stride=MEVA_STRIDES.get(dataset_name, window // 2))
     result = fit(model, train_tracks, val_tracks, tcfg, out_dir, resume=resume, progress=True)
     return result.best_path or result.last_path
+
+
+def _check_prior(cfg: dict, report_path: Path) -> None:
+    """Refuse a VAE that does not beat "middle frame repeated" by 40% (its ``report.json``),
+    unless ``vae.allow_weak_prior`` is set: a prior no better than a still pose makes MEVA a
+    plain regressor with extra steps, and its numbers would say nothing about the method."""
+    if VAETrainConfig.from_dict(cfg.get("vae")).allow_weak_prior:
+        return
+    report = json.loads(report_path.read_text()) if report_path.is_file() else None
+    why = prior_check_failure(report, report_path)
+    if why:
+        raise PosebenchError(
+            f"{why}. Train the VAE longer or larger (`--stage vae`), or start anyway with "
+            f"`--cfg-options vae.allow_weak_prior=True`"
+        )
 
 
 def train_meva(cfg: dict, dataset_name: str, out_dir: str | Path, device: str = "cpu", resume: bool = False,

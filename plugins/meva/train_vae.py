@@ -36,6 +36,7 @@ from posebench.io import write_json
 from posebench.training.checkpoint import load_checkpoint, restore_rng, save_checkpoint
 from posebench.training.data import open_dataset
 from posebench.training.logging import MetricsLogger, get_logger
+from posebench.training.seeding import seed_everything
 
 VAE_MODEL_NAME = "meva-vae"
 
@@ -117,7 +118,7 @@ def train_vae(cfg: dict, dataset, out_dir: str | Path, device: str = "cpu", resu
     val_windows = eval_windows(val_clips, net_cfg.t_total)
     body_model = get_body_model(tcfg.body_model).to(device)
 
-    torch.manual_seed(tcfg.seed)
+    seed_everything(tcfg.seed)  # before the VAE exists: the seed fixes the initial weights
     vae = MotionVAE(net_cfg).to(device)
     opt = torch.optim.Adam(vae.parameters(), lr=tcfg.lr)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda e: lr_factor(e, tcfg.epochs, tcfg.decay_start_frac))
@@ -126,7 +127,7 @@ def train_vae(cfg: dict, dataset, out_dir: str | Path, device: str = "cpu", resu
     last_path, best_path = out_dir / "last.pt", out_dir / "best.pt"
     logger = MetricsLogger(out_dir, tensorboard=False)
     if resume and last_path.is_file():
-        ckpt = load_checkpoint(last_path, VAE_MODEL_NAME, map_location=device, model=vae)
+        ckpt = load_checkpoint(last_path, VAE_MODEL_NAME, map_location=device, model=vae, seed=tcfg.seed)
         opt.load_state_dict(ckpt["optimizers"]["vae"])
         sched.load_state_dict(ckpt["schedulers"]["vae"])
         start_epoch = int(ckpt["epoch"])
@@ -173,7 +174,7 @@ def train_vae(cfg: dict, dataset, out_dir: str | Path, device: str = "cpu", resu
         else:  # no val split: the last epoch is the best
             is_best, best = True, train_row["loss"]
         common = dict(model_name=VAE_MODEL_NAME, model=vae, hparams=hparams, step=step, epoch=epoch + 1,
-                      best_metric=best, extra={"dataset": ds_name})
+                      best_metric=best, extra={"dataset": ds_name}, seed=tcfg.seed)
         if is_best:
             save_checkpoint(best_path, **common)
         save_checkpoint(last_path, optimizers={"vae": opt}, schedulers={"vae": sched}, **common)

@@ -23,6 +23,7 @@ from posebench.errors import PosebenchError
 from posebench.training import MotionWindows
 from posebench.training.data import clip_at_fps, open_dataset, supervised_splits, train_config
 from posebench.training.loop import fit
+from posebench.training.seeding import seed_everything
 
 MOTION_DEFAULTS = {"dataset": None, "split": "train", "stride": None, "batch_size": None}
 
@@ -59,6 +60,7 @@ def train_vibe(cfg: dict, dataset_name: str, out_dir: str | Path, device: str = 
     window = model_cls.window
     dataset = open_dataset(dataset_name, cfg)
     train_tracks, val_tracks = supervised_splits(dataset, dataset_name, window, "VIBE")
+    seed_everything(seed)  # before the model exists: the seed fixes the initial weights
     model = model_cls({**dict(cfg.get("model") or {}), "input_dim": int(train_tracks[0].features.shape[1])})
     tcfg = train_config(cfg, seed=seed, device=device)
     extra_state = {}

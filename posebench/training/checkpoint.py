@@ -9,6 +9,7 @@ Layout (a plain dict saved with ``torch.save``; loadable with ``weights_only=Tru
     optimizers    {name: optimizer.state_dict()}
     schedulers    {name: scheduler.state_dict()}
     step, epoch, best_metric
+    seed          the run's seed (None when unknown); a resume with another seed is refused
     rng           torch (CPU and CUDA), numpy and python RNG states, or None
     extra         anything else the caller stores (plain types and tensors)
     meta          posebench and torch versions, creation time
@@ -23,7 +24,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from posebench.errors import CheckpointError
+from posebench.errors import CheckpointError, PosebenchError
 from posebench.io import torch_save
 
 FORMAT = "posebench-checkpoint-v1"
@@ -75,6 +76,7 @@ def save_checkpoint(
     best_metric: float | None = None,
     rng_state: bool = True,
     extra: dict | None = None,
+    seed: int | None = None,
 ) -> Path:
     """Write a checkpoint atomically (a reader sees the old file or the new one). Returns the path."""
     module = getattr(model, "module", model)  # unwrap DistributedDataParallel
@@ -88,6 +90,7 @@ def save_checkpoint(
         "step": int(step),
         "epoch": int(epoch),
         "best_metric": None if best_metric is None else float(best_metric),
+        "seed": None if seed is None else int(seed),
         "rng": _current_rng() if rng_state else None,
         "extra": extra or {},
         "meta": {"posebench_version": _posebench_version(), "torch_version": str(torch.__version__),
@@ -101,13 +104,22 @@ def save_checkpoint(
 _current_rng = rng_state  # save_checkpoint's ``rng_state`` flag shadows the function name
 
 
+def checkpoint_seed(ckpt: dict) -> int | None:
+    """The seed a checkpoint was trained with (older checkpoints: the saved train config's), or None."""
+    if ckpt.get("seed") is not None:
+        return int(ckpt["seed"])
+    train_config = (ckpt.get("extra") or {}).get("train_config") or {}
+    return None if train_config.get("seed") is None else int(train_config["seed"])
+
+
 def load_checkpoint(path: str | Path, model_name: str | None = None, map_location="cpu",
-                    model: torch.nn.Module | None = None, strict: bool = True) -> dict:
+                    model: torch.nn.Module | None = None, strict: bool = True, seed: int | None = None) -> dict:
     """Read a checkpoint written by :func:`save_checkpoint`.
 
     Raises :class:`CheckpointError` naming the file when it is unreadable, lacks required keys,
-    belongs to another model (``model_name`` differs), or - when ``model`` is given - its
-    state dict does not match the model's keys (then the weights are loaded into ``model``).
+    belongs to another model (``model_name`` differs), was trained with another ``seed`` (a
+    resume must not silently mix two runs), or - when ``model`` is given - its state dict does
+    not match the model's keys (then the weights are loaded into ``model``).
     """
     path = Path(path)
     if not path.is_file():
@@ -123,6 +135,10 @@ def load_checkpoint(path: str | Path, model_name: str | None = None, map_locatio
         raise CheckpointError(f"{path}: not a posebench checkpoint, missing keys {missing}")
     if model_name is not None and ckpt["model_name"] != model_name:
         raise CheckpointError(f"{path}: checkpoint belongs to model {ckpt['model_name']!r}, not {model_name!r}")
+    saved_seed = checkpoint_seed(ckpt)
+    if seed is not None and saved_seed is not None and saved_seed != int(seed):
+        raise CheckpointError(f"{path}: this run was trained with seed {saved_seed}, not {seed}; "
+                              f"resume with --seed {saved_seed} or start a new run without --resume")
     if model is not None:
         load_model_state(model, ckpt, path, strict=strict)
     return ckpt
@@ -155,11 +171,21 @@ def checkpoint_summary(ckpt: dict) -> dict[str, Any]:
     return {k: ckpt.get(k) for k in ("model_name", "step", "epoch", "best_metric", "meta")}
 
 
-def load_model(path: str | Path, map_location="cpu") -> torch.nn.Module:
-    """Rebuild a registered model from a checkpoint (its ``model_name`` + ``hparams``) and load its weights."""
+def load_model(path: str | Path, map_location="cpu", model_name: str | None = None) -> torch.nn.Module:
+    """Rebuild a registered model from a checkpoint (its ``model_name`` + ``hparams``) and load its weights.
+
+    With ``model_name``, the checkpoint must belong to that model (CheckpointError otherwise); the
+    hparams are checked by building the model from them (unknown keys, bad values) and the
+    weights against the built model's keys and shapes, each failure naming the file.
+    """
     from posebench.registry import build_model
 
-    ckpt = load_checkpoint(path, map_location=map_location)
-    model = build_model(ckpt["model_name"], ckpt["hparams"])
+    ckpt = load_checkpoint(path, model_name=model_name, map_location=map_location)
+    if not isinstance(ckpt["hparams"], dict):
+        raise CheckpointError(f"{path}: hparams is a {type(ckpt['hparams']).__name__}, not a dict")
+    try:
+        model = build_model(ckpt["model_name"], ckpt["hparams"])
+    except PosebenchError as exc:
+        raise CheckpointError(f"{path}: its hparams do not build model {ckpt['model_name']!r}: {exc}") from exc
     load_model_state(model, ckpt, path)
     return model.eval()

@@ -35,6 +35,7 @@ from posebench.nn.losses import NonFiniteLossError, check_finite
 from posebench.training import distributed as ddp
 from posebench.training.checkpoint import load_checkpoint, restore_rng, rng_state, save_checkpoint
 from posebench.training.logging import MetricsLogger, get_logger
+from posebench.training.seeding import MAX_SEED, check_seed, seed_everything
 from posebench.training.windows import TrackWindows, collate_windows
 
 SCHEDULERS = ("none", "plateau")
@@ -67,6 +68,7 @@ class TrainConfig:
     val_batch_size: int = 32
 
     def __post_init__(self):
+        self.seed = check_seed(self.seed)
         if self.scheduler not in SCHEDULERS:
             raise PosebenchError(f"TrainConfig.scheduler must be one of {SCHEDULERS}, got {self.scheduler!r}")
         if not (isinstance(self.val_every, int) and self.val_every > 0) and self.val_every != "epoch":
@@ -149,14 +151,6 @@ def _step_schedulers(schedulers: dict, metric: float) -> None:
             sched.step()
 
 
-def _seed_everything(seed: int) -> None:
-    import random
-
-    random.seed(seed)
-    np.random.seed(seed % 2**32)
-    torch.manual_seed(seed)
-
-
 def fit(model: PoseModel, train_tracks, val_tracks, cfg: TrainConfig, out_dir: str | Path, *,
         resume: bool = False, progress: bool = True, extra_state: dict | None = None) -> TrainResult:
     """Train ``model`` for ``cfg.steps`` optimiser steps; see the module docstring.
@@ -171,7 +165,10 @@ def fit(model: PoseModel, train_tracks, val_tracks, cfg: TrainConfig, out_dir: s
     ctx = ddp.init_distributed(cfg.device or default_device())
     device = ctx.device
     model_name = model.name
-    _seed_everything(cfg.seed + ctx.rank)
+    # The model was built (and its weights drawn) after the trainer's seed_everything(seed); this
+    # reseed gives each rank its own dropout/noise stream, independent of how many draws the
+    # model's construction took.
+    seed_everything((cfg.seed + ctx.rank) % (MAX_SEED + 1))
 
     data = TrackWindows(train_tracks, model.window, cfg.window_stride or model.window, model.inputs)
     if len(data) == 0:
@@ -205,7 +202,7 @@ def fit(model: PoseModel, train_tracks, val_tracks, cfg: TrainConfig, out_dir: s
     if resume:
         if not last_path.is_file():
             raise TrainingError(f"{last_path}: cannot resume, no last checkpoint in {out_dir}")
-        ckpt = load_checkpoint(last_path, model_name=model_name, map_location=device, model=model)
+        ckpt = load_checkpoint(last_path, model_name=model_name, map_location=device, model=model, seed=cfg.seed)
         for name, opt in all_optimizers.items():
             opt.load_state_dict(ckpt["optimizers"][name])
         for name, sched in all_schedulers.items():
@@ -234,7 +231,7 @@ def fit(model: PoseModel, train_tracks, val_tracks, cfg: TrainConfig, out_dir: s
                  "rng_per_rank": rngs if ctx.enabled else None, "train_config": asdict(cfg)}
         save_checkpoint(path, model_name=model_name, model=model, hparams=model.hparams, optimizers=all_optimizers,
                         schedulers=all_schedulers, step=step, epoch=step // steps_per_epoch,
-                        best_metric=None if math.isinf(best_metric) else best_metric, extra=extra)
+                        best_metric=None if math.isinf(best_metric) else best_metric, extra=extra, seed=cfg.seed)
 
     train_model = ddp.wrap_model(model, ctx, find_unused_parameters=bool(extra_optimizers))
     sampler = StepBatchSampler(len(data), cfg.batch_size, cfg.seed, start_step, cfg.steps, ctx.world_size, ctx.rank)

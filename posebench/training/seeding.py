@@ -1,0 +1,40 @@
+"""One way to seed a run: every RNG a model's construction or training draws from.
+
+Every trainer calls :func:`seed_everything` immediately before it builds a model (each stage of a
+multi-stage model too), so a seed fixes the initial weights, not only the batch order: two
+processes with the same seed and config produce bit-identical weights on the same machine.
+
+What can still differ between machines: the number of intra-op threads (reduction order in
+matrix products), the CPU's vector kernels (oneDNN/MKL pick code paths by instruction set), and
+the torch build. Deterministic algorithms are switched on with ``warn_only=True``: an operation
+that has no deterministic version warns instead of failing.
+"""
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import torch
+
+from posebench.errors import PosebenchError
+
+MAX_SEED = 2**32 - 1  # numpy's legacy seed range; torch accepts more, but one range for all
+
+
+def check_seed(seed) -> int:
+    """``seed`` as an int in ``0 .. 2**32 - 1``, or a PosebenchError naming the accepted range."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= int(seed) <= MAX_SEED:
+        raise PosebenchError(f"seed must be an integer in 0..{MAX_SEED}, got {seed!r}")
+    return int(seed)
+
+
+def seed_everything(seed: int, *, deterministic: bool = True) -> int:
+    """Seed python's ``random``, numpy's global RNG and torch (CPU and every CUDA device) with ``seed``;
+    with ``deterministic`` also ask torch for deterministic algorithms. Returns the seed."""
+    seed = check_seed(seed)
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)  # seeds every CUDA device as well
+    if deterministic:
+        torch.use_deterministic_algorithms(True, warn_only=True)
+    return seed
