@@ -18,8 +18,9 @@ Policies (``plan_windows(n_frames, window, policy, **params)``):
   frames. Hard cut: the first window keeps local ``[0, W − overlap/2)``, middle windows
   ``[overlap/2, W − overlap/2)``, the extra window its final
   ``n − W − last_start + overlap/2`` frames. With N = W the same window runs twice, as in
-  MEVA. N < W: the official code breaks; posebench extends it by edge-padding like
-  ``"full"``.
+  MEVA. N < W: ``short="pad"`` (default) edge-pads like ``"full"`` (a posebench
+  extension); ``short="skip"`` gives no window, as MEVA's released evaluation script does
+  for tracks under 90 frames.
 - ``"vibe"``: VIBE's evaluation (§2.2): non-overlapping windows, the tail that does not
   fill a window is dropped (not covered), tracks shorter than ``window`` get no window.
 - ``"hmmr"``: HMMR's evaluation (§2.4): ``margin`` (default 6) padding frames at both
@@ -111,12 +112,14 @@ def _plan_full(n: int, window: int, overlap: int | None = None) -> list[Window]:
     return [Window(s, s + window, 0, 0, (bounds[i] - s, bounds[i + 1] - s)) for i, s in enumerate(starts)]
 
 
-def _plan_meva(n: int, window: int, overlap: int = 10) -> list[Window]:
+def _plan_meva(n: int, window: int, overlap: int = 10, short: str = "pad") -> list[Window]:
     overlap = int(overlap)
     if overlap % 2 or not 0 <= overlap < window:
         raise PosebenchError(f"windowing 'meva': overlap must be even and in [0, {window}), got {overlap}")
+    if short not in ("pad", "skip"):
+        raise PosebenchError(f"windowing 'meva': short must be 'pad' or 'skip', got {short!r}")
     if n < window:
-        return _short_track(n, window)  # posebench extension: MEVA's own code breaks here
+        return [] if short == "skip" else _short_track(n, window)
     step, half = window - overlap, overlap // 2
     starts = list(range(0, n - window + 1, step))
     plan = []

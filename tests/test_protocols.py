@@ -20,8 +20,10 @@ def by_id(pid):
 
 
 def test_builtin_ids_registered_and_family_resolves(core_only):
-    assert [p.id for p in BUILTIN_PROTOCOLS] == ["posebench-v1", "vibe-v1", "meva-v1", "hmmr-v1"]
+    assert [p.id for p in BUILTIN_PROTOCOLS] == ["posebench-v1", "vibe-v1", "meva-v1", "hmmr-v1",
+                                                 "vibe-v2", "meva-v2", "hmmr-v2"]
     assert get_protocol("posebench").id == "posebench-v1"
+    assert [get_protocol(f).id for f in ("vibe", "meva", "hmmr")] == ["vibe-v2", "meva-v2", "hmmr-v2"]
     assert get_protocol("meva-v1") is by_id("meva-v1")
 
 

@@ -1,16 +1,29 @@
 """Score predictions against ground truth under a :class:`~posebench.metrics.protocols.Protocol`.
 
-Per sequence, a frame is *scored* when the model covered it (``covered``, e.g. VIBE's
-dropped tail is not) and it passes the protocol's frame filter. MPJPE, PA-MPJPE and PVE
-use the scored frames; an ACC-ERR/ACCEL term (frames t, t+1, t+2) and a velocity term
-(t, t+1) are kept only when all their frames are scored (plus, under
-``accel_visibility_mask``, have > 6 visible 2D joints), so no term spans a gap. Under
-``accel_across_sequences`` (vibe-v1) the summary instead differentiates one stack of all
-scored frames of all sequences, in the order of ``gts``, as VIBE does.
+The protocol decides every rule; this module applies them one sequence at a time, so a
+long file is scored with memory bounded by its longest sequence (plus one value per kept
+frame per metric).
+
+Per sequence:
+
+- *covered* frames: the prediction's ``covered`` or, when it has none, the frames the
+  protocol's windowing gives an output for (:meth:`Protocol.coverage`); a given
+  ``covered`` must agree with that windowing wherever it matters.
+- *scored* frames (MPJPE, PA-MPJPE, PVE): covered frames that pass the frame filter.
+- temporal terms (ACC-ERR, ACCEL: frames t, t+1, t+2; velocity error: t, t+1) use the
+  covered frames that pass the filter (all covered frames when the protocol's
+  ``temporal_frame_filter`` is off) and, for metrics in ``accel_visibility_mask``, are
+  visible. With ``accel_across_gaps`` the terms are differences of the compacted sequence
+  of those frames; otherwise a term is kept only when all its frames are usable. With
+  ``accel_across_sequences`` (VIBE) the summary differentiates one stack of every
+  sequence's usable frames, in the order of ``gts``.
+
+A sequence with nothing to score (no scored frame and no temporal term: all invalid,
+invisible or uncovered) is reported in :attr:`ScoreResult.skipped` and left out.
 
 ``per_frame`` arrays are aligned with the track: (N,) for frame metrics, (N−1,) for
-``vel_err`` (pair t, t+1), (N−2,) for ``acc_err``/``accel`` (term centred on frame t+1);
-NaN where not scored.
+``vel_err``, (N−2,) for ``acc_err``/``accel``; a term sits at the index of its first
+frame; NaN where nothing was kept.
 """
 from __future__ import annotations
 
@@ -22,15 +35,19 @@ import pandas as pd
 
 from posebench.errors import PosebenchError, ShapeError
 from posebench.metrics import functional as F
-from posebench.metrics.protocols import MIN_VISIBLE, VIS_THRESH, Protocol
+from posebench.metrics.protocols import FRAME_METRICS, TEMPORAL_METRICS, Protocol
 
 N_JOINTS = 14
+# LSP-14 bones (child, parent) whose lengths tell metres from millimetres: shins, thighs,
+# upper and lower arms.
+UNIT_CHECK_BONES = ((0, 1), (1, 2), (5, 4), (4, 3), (6, 7), (7, 8), (11, 10), (10, 9))
+PLAUSIBLE_BONE_M = (0.03, 1.5)  # median bone length of a person in metres
 
 
 @dataclass
 class SequencePrediction:
     """A model's output for one track: ``joints_lsp14_m`` (N, 14, 3) metres; ``vertices_m``
-    (N, V, 3) or None; ``covered`` (N,) bool or None (= every frame covered)."""
+    (N, V, 3) or None; ``covered`` (N,) bool or None (= the protocol's windowing decides)."""
 
     joints_lsp14_m: np.ndarray
     vertices_m: np.ndarray | None = None
@@ -40,26 +57,50 @@ class SequencePrediction:
 @dataclass
 class SequenceTarget:
     """Ground truth for one track: ``joints_lsp14_m`` (N, 14, 3) metres; ``valid`` (N,) bool
-    or None (= all valid); ``vis2d`` (N, 14) 2D-joint confidences or None; ``vertices_m``."""
+    or None (= all valid); ``vis2d`` (N, 14) 2D-joint confidences or None; ``vertices_m``;
+    ``video``: the video the track belongs to (None = its own), for per-video aggregation."""
 
     joints_lsp14_m: np.ndarray
     valid: np.ndarray | None = None
     vis2d: np.ndarray | None = None
     vertices_m: np.ndarray | None = None
+    video: str | None = None
 
 
 @dataclass
 class ScoreResult:
+    """``per_frame``: {seq: {metric: array}}; ``per_sequence``: one row per scored sequence
+    (sequence, video, n_frames, n_frames_scored, one column per metric, and ``n_<metric>``:
+    how many values that mean is over); ``summary``: each metric under the protocol's
+    aggregation plus counts; ``skipped``: {seq: why}; ``too_short``: {metric: sequences
+    that were scored but had no value of it (too few usable frames)}."""
+
     protocol: Protocol
     per_frame: dict[str, dict[str, np.ndarray]]
     per_sequence: pd.DataFrame
     summary: dict[str, float]
     units: dict[str, str] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
+    too_short: dict[str, int] = field(default_factory=dict)
+
+    def notes(self) -> list[str]:
+        """One line each about skipped sequences and metrics some sequences were too short for."""
+        lines = []
+        if self.skipped:
+            names = ", ".join(repr(s) for s in list(self.skipped)[:5]) + (" ..." if len(self.skipped) > 5 else "")
+            first = next(iter(self.skipped.values()))
+            lines.append(f"skipped {len(self.skipped)} sequence(s) with nothing to score ({first}): {names}")
+        short = {m: n for m, n in self.too_short.items() if n}
+        if short:
+            lines.append("sequences too short for a metric (no usable frame pair/triple): "
+                         + ", ".join(f"{m} {n}" for m, n in short.items()))
+        return lines
 
 
 # Field names of the prediction file layout (posebench.predictions) -> dataclass fields.
 _PRED_FIELDS = {"joints3d_m": "joints_lsp14_m", "vertices_m": "vertices_m", "covered": "covered"}
-_GT_FIELDS = {"joints3d_m": "joints_lsp14_m", "vertices_m": "vertices_m", "valid": "valid", "vis2d": "vis2d"}
+_GT_FIELDS = {"joints3d_m": "joints_lsp14_m", "vertices_m": "vertices_m", "valid": "valid", "vis2d": "vis2d",
+              "video": "video"}
 
 
 def as_prediction(seq: str, value) -> SequencePrediction:
@@ -86,121 +127,233 @@ def _convert(seq, value, cls, names, what):
     return cls(**kwargs)
 
 
-def _array(x, seq: str, what: str, fld: str, shape: tuple, dtype=np.float64) -> np.ndarray:
-    """Check ``x`` against ``shape`` (None = any size) and convert, naming sequence and field."""
+def _array(x, where: str, fld: str, shape: tuple, dtype=np.float64) -> np.ndarray:
+    """Check ``x`` against ``shape`` (None = any size) and convert, naming where and field."""
     if hasattr(x, "detach"):
         x = x.detach().cpu().numpy()
     a = np.asarray(x)
     ok = a.ndim == len(shape) and all(s is None or s == d for s, d in zip(shape, a.shape))
     if not ok:
         want = "(" + ", ".join("*" if s is None else str(s) for s in shape) + ")"
-        raise ShapeError(f"sequence {seq!r}: {what} field {fld!r} has shape {a.shape}, expected {want}")
+        raise ShapeError(f"{where} field {fld!r} has shape {a.shape}, expected {want}")
     return a.astype(dtype, copy=False)
 
 
-def _check_finite(a: np.ndarray, rows: np.ndarray, seq: str, what: str, fld: str) -> None:
-    bad = ~np.isfinite(a[rows]).reshape(int(rows.sum()), -1).all(axis=1)
-    if bad.any():
-        frame = int(np.flatnonzero(rows)[np.argmax(bad)])
-        raise ShapeError(f"sequence {seq!r}: {what} field {fld!r} has NaN/inf at frame {frame}")
+def _finite_or_fill(a: np.ndarray, rows: np.ndarray, where: str, fld: str) -> np.ndarray:
+    """Raise if ``a`` has NaN/inf on ``rows``; elsewhere replace them by 0 (never used) so
+    the batched maths stays finite."""
+    bad = ~np.isfinite(a.reshape(a.shape[0], -1)).all(axis=1)
+    if not bad.any():
+        return a
+    used = bad & rows
+    if used.any():
+        raise ShapeError(f"{where} field {fld!r} has NaN/inf at frame {int(np.argmax(used))}")
+    a = a.copy()
+    a[bad] = 0.0
+    return a
+
+
+def check_units(joints_m: np.ndarray, where: str, fld: str = "joints3d_m") -> None:
+    """Refuse joints whose median bone length is not a person's in metres (a file in
+    millimetres has bones ~1000x longer). ``joints_m``: (N, 14, 3); NaN frames ignored."""
+    j = np.asarray(joints_m, dtype=np.float64)
+    if j.ndim != 3 or j.shape[1] != N_JOINTS or j.shape[0] == 0:
+        return
+    lengths = np.stack([np.linalg.norm(j[:, a] - j[:, b], axis=-1) for a, b in UNIT_CHECK_BONES], axis=1)
+    lengths = lengths[np.isfinite(lengths)]
+    if lengths.size == 0:
+        return
+    median = float(np.median(lengths))
+    lo, hi = PLAUSIBLE_BONE_M
+    if not lo <= median <= hi:
+        hint = " (millimetres? use --units mm, or convert the file to metres)" if median > hi else ""
+        raise ShapeError(f"{where} field {fld!r}: median bone length {median:.4g} is not a person's in metres "
+                         f"([{lo}, {hi}]){hint}")
 
 
 @dataclass
-class _Checked:
-    pred: np.ndarray  # (N, 14, 3), uncovered frames replaced by GT (never scored)
+class _Sequence:
+    """One checked sequence: float64 arrays with unused NaNs replaced, and its frame masks."""
+
+    name: str
+    video: str
+    pred: np.ndarray  # (N, 14, 3)
     gt: np.ndarray
-    scored: np.ndarray  # (N,) bool
-    accel_ok: np.ndarray  # (N,) bool: frames an acceleration/velocity term may use
+    scored: np.ndarray  # (N,) bool: frame metrics
+    temporal: dict[str, np.ndarray]  # metric -> (N,) bool: frames its terms may use
     pred_verts: np.ndarray | None
     gt_verts: np.ndarray | None
 
 
-def _check_sequence(seq: str, p: SequencePrediction, t: SequenceTarget, protocol: Protocol) -> _Checked:
-    gt = _array(t.joints_lsp14_m, seq, "ground truth", "joints3d_m", (None, N_JOINTS, 3))
+def _where(sources: Mapping, what: str, seq: str) -> str:
+    path = sources.get(what)
+    return f"{path}: sequence {seq!r}: {what}" if path else f"sequence {seq!r}: {what}"
+
+
+def _check_sequence(seq: str, p: SequencePrediction, t: SequenceTarget, protocol: Protocol,
+                    model_window: int | None, sources: Mapping) -> _Sequence:
+    wp, wg = _where(sources, "prediction", seq), _where(sources, "ground truth", seq)
+    gt = _array(t.joints_lsp14_m, wg, "joints3d_m", (None, N_JOINTS, 3))
     n = gt.shape[0]
     if n == 0:
-        raise ShapeError(f"sequence {seq!r}: ground truth field 'joints3d_m' is empty (0 frames)")
-    pred = _array(p.joints_lsp14_m, seq, "prediction", "joints3d_m", (None, N_JOINTS, 3))
+        raise ShapeError(f"{wg} field 'joints3d_m' is empty (0 frames)")
+    pred = _array(p.joints_lsp14_m, wp, "joints3d_m", (None, N_JOINTS, 3))
     if pred.shape[0] != n:
-        raise ShapeError(f"sequence {seq!r}: prediction field 'joints3d_m' has {pred.shape[0]} frames, "
-                         f"ground truth has {n}")
-    covered = np.ones(n, bool) if p.covered is None else _array(p.covered, seq, "prediction", "covered", (n,), bool)
-    valid = np.ones(n, bool) if t.valid is None else _array(t.valid, seq, "ground truth", "valid", (n,), bool)
+        raise ShapeError(f"{wp} field 'joints3d_m' has {pred.shape[0]} frames, ground truth has {n}")
+    valid = None if t.valid is None else _array(t.valid, wg, "valid", (n,), bool)
     visible = None
     if t.vis2d is not None:
-        conf = _array(t.vis2d, seq, "ground truth", "vis2d", (n, N_JOINTS))
-        visible = (conf > VIS_THRESH).sum(axis=1) > MIN_VISIBLE
-    needs_vis = protocol.frame_filter == "visible>6" or protocol.accel_visibility_mask
-    if needs_vis and visible is None:
-        raise PosebenchError(f"sequence {seq!r}: protocol {protocol.id!r} needs the ground truth field 'vis2d'")
-    keep = {"all": np.ones(n, bool), "valid": valid, "visible>6": visible}[protocol.frame_filter]
+        visible = protocol.visible(_array(t.vis2d, wg, "vis2d", (n, N_JOINTS)))
+    elif protocol.needs_visibility:
+        raise PosebenchError(f"{wg}: protocol {protocol.id!r} needs the ground truth field 'vis2d'")
+    keep = protocol.frame_mask(n, valid, visible)
+    covered = _coverage(p, keep, protocol, model_window, wp, n)
     scored = covered & keep
-    _check_finite(pred, covered, seq, "prediction", "joints3d_m")
-    _check_finite(gt, scored, seq, "ground truth", "joints3d_m")
-    # Uncovered frames never enter a kept term; fill them so the batched maths stays finite.
-    pred = np.where(covered[:, None, None], pred, gt)
-    pred[~scored] = np.where(np.isfinite(pred[~scored]), pred[~scored], 0.0)
-    gt = np.where(np.isfinite(gt), gt, 0.0)
-    accel_ok = scored & visible if protocol.accel_visibility_mask else scored
+    base = covered & keep if protocol.temporal_frame_filter else covered
+    temporal = {m: base & visible if protocol.masks_visibility(m) else base
+                for m in TEMPORAL_METRICS if m in protocol.metrics}
+    pred_rows = scored.copy()
+    for rows in temporal.values():
+        pred_rows |= rows
+    gt_rows = scored.copy()
+    for m in ("acc_err", "vel_err"):
+        if m in temporal:
+            gt_rows |= temporal[m]
+    pred = _finite_or_fill(pred, pred_rows, wp, "joints3d_m")
+    gt = _finite_or_fill(gt, gt_rows, wg, "joints3d_m")
     pv = gv = None
-    if p.vertices_m is not None and t.vertices_m is not None:
-        pv = _array(p.vertices_m, seq, "prediction", "vertices_m", (n, None, 3))
-        gv = _array(t.vertices_m, seq, "ground truth", "vertices_m", (n, None, 3))
+    if p.vertices_m is not None and t.vertices_m is not None and "pve" in protocol.metrics:
+        pv = _array(p.vertices_m, wp, "vertices_m", (n, None, 3))
+        gv = _array(t.vertices_m, wg, "vertices_m", (n, None, 3))
         if pv.shape != gv.shape:
-            raise ShapeError(f"sequence {seq!r}: prediction field 'vertices_m' has shape {pv.shape}, "
-                             f"ground truth has {gv.shape}")
-        _check_finite(pv, scored, seq, "prediction", "vertices_m")
-        _check_finite(gv, scored, seq, "ground truth", "vertices_m")
-    return _Checked(pred, gt, scored, accel_ok, pv, gv)
+            raise ShapeError(f"{wp} field 'vertices_m' has shape {pv.shape}, ground truth has {gv.shape}")
+        pv = _finite_or_fill(pv, scored, wp, "vertices_m")
+        gv = _finite_or_fill(gv, scored, wg, "vertices_m")
+    video = seq if t.video is None else str(t.video)
+    return _Sequence(seq, video, pred, gt, scored, temporal, pv, gv)
 
 
-def _scatter(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    out = np.full(mask.shape[0], np.nan)
-    out[mask] = values
+def _coverage(p: SequencePrediction, keep: np.ndarray, protocol: Protocol, model_window: int | None,
+              where: str, n: int) -> np.ndarray:
+    """The prediction's ``covered``, checked against the protocol's windowing, or derived from it."""
+    try:
+        expected = protocol.coverage(keep, model_window)
+    except PosebenchError:
+        expected = None  # the protocol's window is the model's, which a file does not say
+    if p.covered is None:
+        if expected is None:
+            raise PosebenchError(f"{where}: no field 'covered', and protocol {protocol.id!r} cannot derive it "
+                                 f"without the model's window length")
+        return expected
+    covered = _array(p.covered, where, "covered", (n,), bool)
+    # A protocol that windows with the model's own length (window None) cannot check a file
+    # scored without the model: there the file's coverage is taken as given.
+    if expected is not None and (protocol.window is not None or model_window is not None):
+        # Only frames some metric could use matter (a file may mark filtered-out frames either way).
+        relevant = keep if (protocol.filter_before_windowing or protocol.temporal_frame_filter) else np.ones(n, bool)
+        differ = relevant & (covered != expected)
+        if differ.any():
+            f = int(np.argmax(differ))
+            raise PosebenchError(
+                f"{where} field 'covered' disagrees with protocol {protocol.id!r}'s windowing on "
+                f"{int(differ.sum())} frame(s) (first: frame {f}, file {bool(covered[f])}, protocol "
+                f"{bool(expected[f])}); drop the field to let the protocol decide")
+    return covered
+
+
+def _scatter(values: np.ndarray, positions: np.ndarray, length: int) -> np.ndarray:
+    out = np.full(max(length, 0), np.nan)
+    out[positions] = values
     return out
 
 
-def _per_frame(c: _Checked, protocol: Protocol) -> dict[str, np.ndarray]:
-    pelvis = protocol.pelvis_joints
+def _temporal_values(metric: str, pred: np.ndarray, gt: np.ndarray, pelvis) -> np.ndarray:
+    """Per-term values of one temporal metric over consecutive frames of (pred, gt)."""
+    if metric == "acc_err":
+        return F.acc_err(pred, gt, pelvis=pelvis)
+    if metric == "accel":
+        return F.accel(pred, pelvis=pelvis)
+    return F.vel_err(pred, gt, pelvis=pelvis)
+
+
+def _per_frame(c: _Sequence, protocol: Protocol) -> dict[str, np.ndarray]:
     s = c.scored
+    n = s.shape[0]
     out = {}
     wanted = set(protocol.metrics)
     if "mpjpe" in wanted:
-        out["mpjpe"] = _scatter(F.mpjpe(c.pred[s], c.gt[s], pelvis=pelvis), s)
+        out["mpjpe"] = _scatter(F.mpjpe(c.pred[s], c.gt[s], pelvis=protocol.pelvis_joints), s, n)
     if "pa_mpjpe" in wanted:
-        out["pa_mpjpe"] = _scatter(F.pa_mpjpe(c.pred[s], c.gt[s]), s)
+        if protocol.pa_direction == "pred_to_gt":
+            out["pa_mpjpe"] = _scatter(F.pa_mpjpe(c.pred[s], c.gt[s]), s, n)
+        else:  # MEVA's swapped call: the GT is aligned onto the prediction
+            out["pa_mpjpe"] = _scatter(F.pa_mpjpe(c.gt[s], c.pred[s]), s, n)
     if "pve" in wanted and c.pred_verts is not None:
-        out["pve"] = _scatter(F.pve(c.pred_verts[s], c.gt_verts[s]), s)
-    ok = c.accel_ok
-    acc_mask = F.acc_term_mask(ok)
-    if "acc_err" in wanted:
-        out["acc_err"] = _scatter(F.acc_err(c.pred, c.gt, pelvis=pelvis)[acc_mask], acc_mask)
-    if "accel" in wanted:
-        out["accel"] = _scatter(F.accel(c.pred, pelvis=pelvis)[acc_mask], acc_mask)
-    if "vel_err" in wanted:
-        vel_mask = ok[:-1] & ok[1:]
-        out["vel_err"] = _scatter(F.vel_err(c.pred, c.gt, pelvis=pelvis)[vel_mask], vel_mask)
+        out["pve"] = _scatter(F.pve(c.pred_verts[s], c.gt_verts[s]), s, n)
+    pelvis = protocol.accel_pelvis
+    for m, ok in c.temporal.items():
+        span = 3 if m != "vel_err" else 2
+        length = n - span + 1
+        if protocol.accel_across_gaps:
+            idx = np.flatnonzero(ok)
+            values = _temporal_values(m, c.pred[idx], c.gt[idx], pelvis)
+            out[m] = _scatter(values, idx[:len(values)], length)
+        else:
+            keep = F.acc_term_mask(ok) if span == 3 else (ok[:-1] & ok[1:])
+            out[m] = _scatter(_temporal_values(m, c.pred, c.gt, pelvis)[keep], keep, length)
     return out
 
 
-def _mean(a: np.ndarray) -> float:
-    a = a[~np.isnan(a)]
-    return float(a.mean()) if a.size else float("nan")
+class _Stack:
+    """VIBE's single stack of every sequence's usable frames, differentiated as it grows:
+    only the last frames of the previous sequences are kept (terms across a boundary
+    need them), so memory stays bounded."""
+
+    def __init__(self, metrics: list[str], pelvis):
+        self.metrics, self.pelvis = metrics, pelvis
+        self.tail: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self.values: dict[str, list[np.ndarray]] = {m: [] for m in metrics}
+
+    def add(self, c: _Sequence) -> None:
+        for m in self.metrics:
+            ok = c.temporal[m]
+            pred, gt = c.pred[ok], c.gt[ok]
+            if m in self.tail:
+                pred = np.concatenate([self.tail[m][0], pred])
+                gt = np.concatenate([self.tail[m][1], gt])
+            if pred.shape[0] == 0:
+                continue
+            self.values[m].append(_temporal_values(m, pred, gt, self.pelvis))
+            keep = 2 if m != "vel_err" else 1
+            self.tail[m] = (pred[-keep:], gt[-keep:])
+
+    def means(self) -> dict[str, float]:
+        out = {}
+        for m, parts in self.values.items():
+            v = np.concatenate(parts) if parts else np.zeros(0)
+            out[m] = float(v.mean()) if v.size else float("nan")
+        return out
 
 
-def score(preds: Mapping, gts: Mapping, protocol: Protocol | str) -> ScoreResult:
+def score(preds: Mapping, gts: Mapping, protocol: Protocol, *, model_window: int | None = None,
+          sources: Mapping | None = None) -> ScoreResult:
     """Score ``preds`` ``{seq: SequencePrediction | {field: array}}`` against ``gts``
-    ``{seq: SequenceTarget | {field: array}}`` under ``protocol`` (or a protocol id).
+    ``{seq: SequenceTarget | {field: array}}`` under ``protocol`` (a :class:`Protocol`;
+    resolve names with ``posebench.get_protocol`` first).
 
-    Returns per-frame arrays, a per-sequence table (sequence, n_frames, n_frames_scored,
-    one column per metric: the mean of that sequence's kept values) and a summary:
-    each metric under the protocol's aggregation, plus n_sequences, n_frames_total,
+    ``model_window``: the model's window length, for protocols that use it (coverage of a
+    prediction without ``covered``). ``sources``: ``{"prediction": path, "ground truth":
+    path}`` named in error messages. The mappings may load lazily: one sequence is held in
+    memory at a time.
+
+    Returns per-frame arrays, a per-sequence table and a summary: each metric under the
+    protocol's aggregation, plus n_sequences, n_sequences_skipped, n_frames_total,
     n_frames_scored (= n_frames).
     """
-    if isinstance(protocol, str):
-        from posebench.registry import get_protocol
-
-        protocol = get_protocol(protocol)
+    if not isinstance(protocol, Protocol):
+        raise PosebenchError(f"score: expected a Protocol, got {type(protocol).__name__} {protocol!r}; "
+                             f"resolve a name with posebench.get_protocol")
+    sources = sources or {}
     missing = [s for s in gts if s not in preds]
     if missing:
         raise PosebenchError(f"predictions are missing {len(missing)} sequence(s) of the ground truth: "
@@ -212,50 +365,53 @@ def score(preds: Mapping, gts: Mapping, protocol: Protocol | str) -> ScoreResult
     if not gts:
         raise PosebenchError("nothing to score: the ground truth has no sequences")
 
-    checked = {seq: _check_sequence(seq, as_prediction(seq, preds[seq]), as_target(seq, gts[seq]), protocol)
-               for seq in gts}
-    has_verts = [c.pred_verts is not None for c in checked.values()]
-    if "pve" in protocol.metrics and any(has_verts) and not all(has_verts):
-        lacking = next(s for s, c in checked.items() if c.pred_verts is None)
+    stacked = [m for m in TEMPORAL_METRICS if m in protocol.metrics] if protocol.accel_across_sequences else []
+    stack = _Stack(stacked, protocol.accel_pelvis)
+    per_frame: dict[str, dict[str, np.ndarray]] = {}
+    rows, skipped, has_verts = [], {}, {}
+    n_total = 0
+    for seq in gts:
+        c = _check_sequence(seq, as_prediction(seq, preds[seq]), as_target(seq, gts[seq]), protocol,
+                            model_window, sources)
+        n_total += c.scored.shape[0]
+        stack.add(c)
+        pf = _per_frame(c, protocol)
+        if not c.scored.any() and not any(np.isfinite(pf[m]).any() for m in c.temporal):
+            skipped[seq] = "no frame is both covered and passes the frame filter"
+            continue
+        has_verts[seq] = c.pred_verts is not None
+        per_frame[seq] = pf
+        row = {"sequence": seq, "video": c.video, "n_frames": int(c.scored.shape[0]),
+               "n_frames_scored": int(c.scored.sum())}
+        for m, values in pf.items():
+            kept = values[~np.isnan(values)]
+            row[m] = float(kept.mean()) if kept.size else float("nan")
+            row[f"n_{m}"] = int(kept.size)
+        rows.append(row)
+    if "pve" in protocol.metrics and any(has_verts.values()) and not all(has_verts.values()):
+        lacking = next(s for s, v in has_verts.items() if not v)
         raise PosebenchError(f"sequence {lacking!r}: no 'vertices_m' in prediction or ground truth, while other "
                              f"sequences have both; PVE needs them for every sequence or none")
 
-    per_frame = {seq: _per_frame(c, protocol) for seq, c in checked.items()}
-    metrics = [m for m in protocol.metrics if all(m in pf for pf in per_frame.values())]
-    rows = []
-    for seq, c in checked.items():
-        row = {"sequence": seq, "n_frames": int(c.scored.shape[0]), "n_frames_scored": int(c.scored.sum())}
-        row.update({m: _mean(per_frame[seq][m]) for m in metrics})
-        rows.append(row)
-    table = pd.DataFrame(rows, columns=["sequence", "n_frames", "n_frames_scored", *metrics])
-
+    metrics = [m for m in protocol.metrics if per_frame and all(m in pf for pf in per_frame.values())]
+    columns = ["sequence", "video", "n_frames", "n_frames_scored", *metrics, *[f"n_{m}" for m in metrics]]
+    table = pd.DataFrame(rows, columns=columns)
     summary: dict[str, float] = {}
     for m in metrics:
-        if protocol.aggregation == "frames":
-            summary[m] = _mean(np.concatenate([per_frame[s][m] for s in checked]))
-        else:
-            summary[m] = _mean(table[m].to_numpy(dtype=float))
-    if protocol.accel_across_sequences:
-        summary.update(_stacked_accel(checked, protocol, metrics))
-    summary["n_sequences"] = len(checked)
-    summary["n_frames_total"] = int(table["n_frames"].sum())
-    summary["n_frames_scored"] = int(table["n_frames_scored"].sum())
+        summary[m] = protocol.aggregate((r["video"], pf[m][~np.isnan(pf[m])])
+                                        for r, pf in zip(rows, per_frame.values()))
+    if stacked:
+        summary.update({m: v for m, v in stack.means().items() if m in metrics})
+    too_short = {m: int((table[f"n_{m}"] == 0).sum()) for m in metrics if m in TEMPORAL_METRICS}
+    summary["n_sequences"] = len(rows)
+    summary["n_sequences_skipped"] = len(skipped)
+    summary["n_frames_total"] = n_total
+    summary["n_frames_scored"] = int(table["n_frames_scored"].sum()) if rows else 0
     summary["n_frames"] = summary["n_frames_scored"]
     units = {m: F.UNITS[m] for m in metrics}
-    return ScoreResult(protocol, per_frame, table, summary, units)
+    return ScoreResult(protocol, per_frame, table, summary, units, skipped, too_short)
 
 
-def _stacked_accel(checked: dict[str, _Checked], protocol: Protocol, metrics: list[str]) -> dict[str, float]:
-    """VIBE: differentiate one stack of every scored frame of every sequence, so terms cross
-    sequence boundaries and removed-frame gaps."""
-    pred = np.concatenate([c.pred[c.accel_ok] for c in checked.values()])
-    gt = np.concatenate([c.gt[c.accel_ok] for c in checked.values()])
-    pelvis = protocol.pelvis_joints
-    out = {}
-    if "acc_err" in metrics:
-        out["acc_err"] = _mean(F.acc_err(pred, gt, pelvis=pelvis))
-    if "accel" in metrics:
-        out["accel"] = _mean(F.accel(pred, pelvis=pelvis))
-    if "vel_err" in metrics:
-        out["vel_err"] = _mean(F.vel_err(pred, gt, pelvis=pelvis))
-    return out
+def frame_metric(metric: str) -> bool:
+    """Whether ``metric`` has one value per frame (MPJPE, PA-MPJPE, PVE) rather than per term."""
+    return metric in FRAME_METRICS
