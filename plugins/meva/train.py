@@ -28,6 +28,7 @@ from posebench.errors import PosebenchError
 from posebench.training.data import open_dataset, supervised_splits, train_config
 from posebench.training.loop import fit
 from posebench.training.seeding import seed_everything
+from posebench.training.seeding import seed_everything
 
 __all__ = ["MEVA_STRIDES", "STAGES", "open_dataset", "train_e2e", "train_meva", "train_vae", "vae_reconstruction_eval"]
 
@@ -50,6 +51,7 @@ def train_e2e(cfg: dict, dataset, out_dir: str | Path, device: str = "cpu", resu
     window = MEVA.window
     train_tracks, val_tracks = supervised_splits(dataset, dataset_name, window, "MEVA")
     model_cfg["input_dim"] = int(train_tracks[0].features.shape[1])
+    seed_everything(seed)  # before the model exists: the seed fixes the initial weights
     seed_everything(seed)  # before the model exists: the seed fixes the initial weights
     model = MODEL_CLASSES[model_name](model_cfg)
     if model.cfg.pretrained_vae:
