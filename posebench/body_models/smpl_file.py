@@ -6,7 +6,8 @@ Official SMPL ``.pkl`` files are Python-2 pickles. Some of their arrays (``shape
 with an allow-list:
 
 - numpy array and scalar reconstruction, numpy dtypes;
-- scipy.sparse csc/csr matrices, rebuilt here from their stored (data, indices, indptr, shape);
+- scipy.sparse csc/csr matrices, densified here from their stored (data, indices, indptr, shape)
+  after checking them (offsets non-decreasing, indices inside the shape), without scipy;
 - chumpy classes, replaced by a stand-in that keeps the array stored in the object's ``x``
   (a plain ``Ch`` pickles its ``__dict__`` minus caches, so the value is its ``x`` term);
 - a few data-only builtins.
@@ -14,17 +15,17 @@ with an allow-list:
 Any other global (``os.system``, ``builtins.eval``, ...) raises DataFormatError naming the file
 and the refused global; nothing it names is imported or called.
 
-``.npz`` files (as written by smplx's chumpy-removal tool) are read with ``allow_pickle=False``.
+``.npz`` files (as written by smplx's chumpy-removal tool) are read with
+:func:`posebench.data.safe_npz.load_npz` (plain arrays only, sizes checked before allocation).
 """
 from __future__ import annotations
 
 import builtins
-import copyreg
 from pathlib import Path
 
 import numpy as np
-import scipy.sparse
 
+from posebench.data.safe_npz import load_npz
 from posebench.data.safe_pickle import ALLOWED_GLOBALS, restricted_load
 from posebench.errors import DataFormatError
 
@@ -67,9 +68,11 @@ class _ChumpyStandIn:
 
 
 class _SparseStandIn:
-    """Takes the place of scipy.sparse csc/csr matrices; rebuilt from the stored arrays."""
+    """Takes the place of scipy.sparse csc/csr matrices; densified here after checking the stored
+    arrays (scipy trusts ``indices``/``indptr``: out-of-range ones write outside the dense array)."""
 
     format = "csc"
+    max_dense_elements = 10 * NUM_JOINTS * NUM_VERTICES  # far above any SMPL-family regressor
 
     def __init__(self, *args, **kwargs):
         self.state = {}
@@ -78,13 +81,35 @@ class _SparseStandIn:
         self.state = state if isinstance(state, dict) else {}
 
     def to_dense(self) -> np.ndarray:
+        """The dense (rows, cols) float64 matrix; ValueError naming what is wrong."""
         s = self.state
         shape = s.get("_shape", s.get("shape"))
         if shape is None or not all(k in s for k in ("data", "indices", "indptr")):
             raise ValueError(f"sparse matrix state lacks data/indices/indptr/shape (has {sorted(s)})")
-        cls = scipy.sparse.csc_matrix if self.format == "csc" else scipy.sparse.csr_matrix
-        matrix = cls((np.asarray(s["data"]), np.asarray(s["indices"]), np.asarray(s["indptr"])), shape=tuple(shape))
-        return np.asarray(matrix.todense())
+        if (not isinstance(shape, (tuple, list)) or len(shape) != 2
+                or not all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n >= 0 for n in shape)):
+            raise ValueError(f"bad sparse shape {shape!r:.80}")
+        rows, cols = int(shape[0]), int(shape[1])
+        if rows * cols > self.max_dense_elements:
+            raise ValueError(f"sparse shape {rows}x{cols} is too large to densify")
+        data, indices, indptr = (s[k] for k in ("data", "indices", "indptr"))
+        for name, a, kinds in (("data", data, "biuf"), ("indices", indices, "iu"), ("indptr", indptr, "iu")):
+            if not isinstance(a, np.ndarray) or a.ndim != 1 or a.dtype.kind not in kinds:
+                raise ValueError(f"sparse {name} must be a 1-D numeric array, got {getattr(a, 'dtype', type(a))!r:.60}")
+        major, minor = (cols, rows) if self.format == "csc" else (rows, cols)
+        indptr = indptr.astype(np.int64)
+        if indptr.shape[0] != major + 1 or indptr[0] != 0 or np.any(np.diff(indptr) < 0):
+            raise ValueError(f"sparse indptr must be {major + 1} non-decreasing offsets from 0")
+        nnz = int(indptr[-1])
+        if nnz != indices.shape[0] or nnz != data.shape[0]:
+            raise ValueError(f"sparse indptr ends at {nnz}, but indices/data hold {indices.shape[0]}/{data.shape[0]}")
+        indices = indices.astype(np.int64)
+        if nnz and (indices.min() < 0 or indices.max() >= minor):
+            raise ValueError(f"sparse indices outside [0, {minor})")
+        dense = np.zeros((major, minor), np.float64)
+        owner = np.repeat(np.arange(major), np.diff(indptr))
+        np.add.at(dense, (owner, indices), data.astype(np.float64))  # scipy sums duplicates too
+        return dense.T.copy() if self.format == "csc" else dense
 
 
 class _CscStandIn(_SparseStandIn):
@@ -99,10 +124,20 @@ _SPARSE_CLASSES = {"csc_matrix": _CscStandIn, "csr_matrix": _CsrStandIn}
 _SPARSE_MODULES = ("scipy.sparse.csc", "scipy.sparse._csc", "scipy.sparse.csr", "scipy.sparse._csr")
 _CHUMPY_MODULES = ("chumpy", "chumpy.ch", "chumpy.ch_ops", "chumpy.reordering")
 
+_STAND_IN_CLASSES = (_ChumpyStandIn, _CscStandIn, _CsrStandIn)
+
+
+def _reconstructor(cls, base, state):
+    """``copyreg._reconstructor`` (protocol < 2 objects) for the stand-in classes only."""
+    if cls not in _STAND_IN_CLASSES or base is not object or state is not None:
+        raise ValueError(f"refused copyreg._reconstructor({getattr(cls, '__name__', cls)!r:.60}, ...)")
+    return object.__new__(cls)
+
+
 # The shared allow-list (numpy arrays, dtypes, builtin containers) plus what SMPL files need.
 SMPL_ALLOWED_GLOBALS: dict[str, object] = {
     **ALLOWED_GLOBALS,
-    "copyreg._reconstructor": copyreg._reconstructor,  # builds only classes this list allows
+    "copyreg._reconstructor": _reconstructor,
     **{f"builtins.{n}": getattr(builtins, n) for n in ("int", "float", "bool", "str", "object")},
     **{f"{m}.{c}": cls for m in _SPARSE_MODULES for c, cls in _SPARSE_CLASSES.items()},
 }
@@ -127,8 +162,6 @@ def _to_plain(value, path: Path, key: str):
             return value.to_dense()
         except (ValueError, TypeError) as exc:
             raise DataFormatError(path, f"bad sparse matrix: {exc}", field=key) from exc
-    if scipy.sparse.issparse(value):
-        return np.asarray(value.todense())
     return value
 
 
@@ -166,7 +199,7 @@ def load_smpl_pickle(path: str | Path) -> dict:
     path = Path(path)
     with open(path, "rb") as fh:
         raw = restricted_load(fh, source=str(path), allowed=SMPL_ALLOWED_GLOBALS, encoding="latin1",
-                              resolve_extra=_chumpy_stand_in)
+                              resolve_extra=_chumpy_stand_in, buildable=_STAND_IN_CLASSES)
     if not isinstance(raw, dict):
         raise DataFormatError(path, f"expected a pickled dict, got {type(raw).__name__}")
     return raw
@@ -181,13 +214,7 @@ def load_smpl_model(path: str | Path) -> dict[str, np.ndarray]:
     """
     path = Path(path)
     if path.suffix == ".npz":
-        try:
-            with np.load(path, allow_pickle=False) as npz:
-                raw = {key: npz[key] for key in npz.files}
-        except FileNotFoundError:
-            raise
-        except Exception as exc:
-            raise DataFormatError(path, f"not a readable npz file: {exc}") from exc
+        raw = load_npz(path)
     else:
         raw = load_smpl_pickle(path)
     return validate_smpl_arrays(raw, path)
