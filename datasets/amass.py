@@ -2,7 +2,7 @@
 
 Split ``train``: every ``<root>/**/*.npz`` except ``*shape.npz`` (reference §6.3). Keys
 ``betas``, ``dmpls``, ``gender`` (0-d unicode array), ``mocap_framerate``, ``poses``
-(T, 156) = 52 SMPL-H joints x 3, ``trans`` (T, 3). Read with ``np.load(allow_pickle=False)``.
+(T, 156) = 52 SMPL-H joints x 3, ``trans`` (T, 3). Read with :func:`posebench.data.safe_npz.load_npz`.
 As VIBE does (``amass_utils.py``, reference §4.1):
 
 - SMPL-H joints 0-22 and 37 become the 24 SMPL joints (22 = left hand, 37 = right hand);
@@ -17,11 +17,11 @@ fps 30 nominal (mostly 30, 25 for 100 fps sources).
 """
 from __future__ import annotations
 
-import zipfile
 from pathlib import Path
 
 import numpy as np
 
+from posebench.data.safe_npz import load_npz
 from posebench.data.safe_pickle import safe_joblib_load
 from posebench.data.track import DatasetStatus, MotionClip, Track
 from posebench.errors import DataFormatError
@@ -87,13 +87,7 @@ class Amass:
 
 def read_amass_npz(path: Path, name: str | None = None) -> MotionClip | None:
     """One AMASS SMPL-H file -> SMPL-24 clip, subsampled as VIBE does; None if < 60 frames."""
-    try:
-        with np.load(path, allow_pickle=False) as npz:
-            data = {k: npz[k] for k in npz.files}
-    except ValueError as exc:  # object arrays need pickle: refused
-        raise DataFormatError(path, f"refused or unreadable array (allow_pickle=False): {exc}") from None
-    except (OSError, zipfile.BadZipFile, EOFError) as exc:
-        raise DataFormatError(path, f"not a readable .npz (truncated or corrupt?): {exc}") from None
+    data = load_npz(path)  # plain arrays only; sizes checked before allocation
     poses = as_array(get_key(data, "poses", path), path, "poses", shape=(None, 156))
     T = poses.shape[0]
     trans = as_array(get_key(data, "trans", path), path, "trans", shape=(T, 3))

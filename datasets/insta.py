@@ -10,6 +10,10 @@ One 2D-only :class:`Track` per ``vid_name`` (rows in file order):
   VIBE instead keeps them as separate joints of its 49-joint order. The native order is in
   ``meta["kp2d_native"]`` (``meta["kp2d_native_joint_set"] = "insta25"``).
 - ``fps`` = 30 is nominal: the clips come from Instagram videos at varying rates.
+
+The file is untrusted: datasets reached through external or soft links, virtual datasets and
+datasets with external storage are refused (they would read other local files into the
+keypoints), as are datasets declaring far more bytes than they store.
 """
 from __future__ import annotations
 
@@ -23,6 +27,35 @@ from posebench.paths import dataset_dir
 from posebench_datasets.common import as_array, as_strings, check_split, group_rows, require_file
 
 FILE = "insta_train_db.h5"
+# A dataset may not declare more bytes than this many times what it stores (plus a floor):
+# an unwritten chunked dataset reads as its fill value, so a tiny file could ask for terabytes.
+MAX_EXPANSION = 200
+MIN_READ_BUDGET = 256 << 20
+
+
+def _check_local_dataset(h5, key: str, path) -> None:
+    """Refuse what would make HDF5 read outside this file or allocate what the file does not hold:
+    links other than hard links (external links name another file), virtual datasets (mapped from
+    other files), external raw storage, non-plain dtypes, and declared sizes far beyond the storage."""
+    import h5py
+
+    link = h5.get(key, getlink=True)
+    if not isinstance(link, h5py.HardLink):
+        raise DataFormatError(path, f"refused {type(link).__name__} (only datasets stored in this file are read)",
+                              field=key)
+    dset = h5[key]
+    if not isinstance(dset, h5py.Dataset):
+        raise DataFormatError(path, f"expected a dataset, got a {type(dset).__name__}", field=key)
+    if dset.is_virtual:
+        raise DataFormatError(path, "refused virtual dataset (it maps data from other files)", field=key)
+    if dset.external:
+        raise DataFormatError(path, "refused dataset with external storage files", field=key)
+    if dset.dtype.kind not in "biufSO" or dset.dtype.fields is not None:
+        raise DataFormatError(path, f"unexpected dtype {dset.dtype}", field=key)
+    declared = int(dset.size) * dset.dtype.itemsize
+    stored = dset.id.get_storage_size()
+    if declared > max(MIN_READ_BUDGET, MAX_EXPANSION * stored):
+        raise DataFormatError(path, f"declares {declared} bytes but stores {stored}: refused", field=key)
 
 
 class InstaVariety:
@@ -59,6 +92,9 @@ class InstaVariety:
             for key in ("vid_name", "joints2D", "features"):
                 if key not in h5:
                     raise DataFormatError(path, f"missing dataset (present: {', '.join(sorted(h5))})", field=key)
+            for key in ("vid_name", "joints2D", "features", "frame_id"):
+                if key in h5:
+                    _check_local_dataset(h5, key, path)
             names = as_strings(h5["vid_name"][()], path, "vid_name")
             n = names.shape[0]
             kp = as_array(h5["joints2D"][()], path, "joints2D", shape=(n, 25, 3))

@@ -134,7 +134,11 @@ class ThreeDPW:
 def read_sequence(path: Path) -> dict:
     """Read and validate one 3DPW sequence pickle; errors name the file and key."""
     raw = safe_load(path, encoding="latin1")
-    seq_name = str(get_key(raw, "sequence", path))
+    seq_name = get_key(raw, "sequence", path)
+    if isinstance(seq_name, bytes):
+        seq_name = seq_name.decode("latin1")
+    if not isinstance(seq_name, str):
+        raise DataFormatError(path, f"expected a string, got {type(seq_name).__name__}", field="sequence")
     poses = get_key(raw, "poses", path)
     if not isinstance(poses, (list, tuple)) or not poses:
         raise DataFormatError(path, "expected a non-empty list with one (F, 72) array per person", field="poses")
