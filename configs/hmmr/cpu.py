@@ -2,7 +2,7 @@
 # configs/hmmr/paper.py; the optimiser-step budget, batch size, learning rate, validation
 # cadence and input adapter match configs/meva/cpu.py (controlled comparison). The
 # hallucinator (used only for single images, never by the video output) is off to save time.
-_base_ = ["./paper.py"]
+_base_ = ["./paper.py", "../_base_/budget.py"]
 
 model = dict(
     feat_dim=256,
@@ -14,12 +14,6 @@ model = dict(
 )
 
 train = dict(
-    steps=1000,
-    batch_size=16,
-    lr=2e-4,
-    weight_decay=0.0,
-    val_every=250,
-    checkpoint_every=250,
+    **_base_.budget.cpu,  # the comparison budget: configs/_base_/budget.py
     window_stride=10,  # half a window, as MEVA's cpu config (45 of 90)
-    scheduler="none",
 )

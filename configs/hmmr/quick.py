@@ -3,6 +3,6 @@ _base_ = ["./cpu.py"]
 
 model = dict(feat_dim=128, regressor_hidden=256)
 
-train = dict(steps=400, batch_size=8, lr=5e-4, val_every=200, checkpoint_every=100, log_every=20)
+train = dict(**_base_.budget.quick)  # the comparison budget: configs/_base_/budget.py
 
 

@@ -2,7 +2,7 @@
 # configs/vibe/paper.py; the optimiser-step budget, batch size, learning rate, validation
 # cadence and input adapter match configs/meva/cpu.py (controlled comparison).
 # The discriminator's real motion is the training dataset's own train-split motion (CMU).
-_base_ = ["./paper.py"]
+_base_ = ["./paper.py", "../_base_/budget.py"]
 
 model = dict(
     feat_dim=256,
@@ -17,11 +17,6 @@ model = dict(
 motion = dict(dataset=None)
 
 train = dict(
-    steps=1000,
-    batch_size=16,
-    lr=2e-4,
-    val_every=250,
-    checkpoint_every=250,
+    **_base_.budget.cpu,  # the comparison budget: configs/_base_/budget.py
     window_stride=8,  # half a window, as MEVA's cpu config (45 of 90)
-    scheduler="none",
 )

@@ -12,4 +12,4 @@ model = dict(
     disc_layers=1,
 )
 
-train = dict(steps=6, batch_size=2, lr=1e-3, val_every=6, checkpoint_every=3, log_every=1)
+train = dict(**_base_.budget.test)  # the comparison budget: configs/_base_/budget.py
