@@ -5,7 +5,7 @@ Every check raises a :mod:`posebench.errors` exception that names the file and t
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Sequence
 
 import numpy as np
 import torch
@@ -135,10 +135,3 @@ def body_joints(rotmat: np.ndarray, betas: np.ndarray, transl_m: np.ndarray | No
     cat = lambda xs: np.concatenate(xs, axis=0).astype(np.float32)  # noqa: E731
     return cat(j24), cat(l14), (cat(verts) if verts else None)
 
-
-def files_status(root: Path, expected: Iterable[str]) -> tuple[list[str], list[str]]:
-    """(found, missing) among ``expected`` paths relative to ``root``."""
-    found, missing = [], []
-    for rel in expected:
-        (found if (root / rel).exists() else missing).append(rel)
-    return found, missing

@@ -6,8 +6,8 @@
   seconds (CI). Its config name is in the entry's ``config`` metadata.
 
 Test-time windowing: HMMR's own evaluation is the ``"hmmr"`` policy (20-frame windows sliding
-by 8, keeping the middle 8, 6-frame padding; protocol ``hmmr-v1``), declared as the entry's
-``eval_policy``; under the posebench protocol the ``"full"`` policy is used like for every model.
+by 8, keeping the middle 8, 6-frame padding), chosen by the protocol ``hmmr-v1``; under the posebench
+protocol the ``"full"`` policy is used like for every model.
 """
 from __future__ import annotations
 
@@ -60,7 +60,6 @@ def train_hmmr_test(cfg: dict | None, dataset_name: str, out_dir: Path, device: 
 @hookimpl
 def posebench_register_models(register):
     register("hmmr", build_hmmr, description=DESCRIPTION, window=20, inputs=("features",), train=train_hmmr,
-             paper=PAPER, licence=LICENCE, config="hmmr/cpu", eval_policy="hmmr")
+             paper=PAPER, licence=LICENCE, config="hmmr/cpu")
     register("hmmr-test", build_hmmr_test, description="HMMR at tiny sizes (configs/hmmr/test.py) for CI; trains in seconds",
-             window=20, inputs=("features",), train=train_hmmr_test, paper=PAPER, licence=LICENCE, config="hmmr/test",
-             eval_policy="hmmr")
+             window=20, inputs=("features",), train=train_hmmr_test, paper=PAPER, licence=LICENCE, config="hmmr/test")

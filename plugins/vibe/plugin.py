@@ -59,7 +59,6 @@ def train_vibe_test(cfg: dict | None, dataset_name: str, out_dir: Path, device: 
 @hookimpl
 def posebench_register_models(register):
     register("vibe", build_vibe, description=DESCRIPTION, window=16, inputs=("features",), train=train_vibe,
-             paper=PAPER, licence=LICENCE, config="vibe/cpu", eval_policy="vibe")
+             paper=PAPER, licence=LICENCE, config="vibe/cpu")
     register("vibe-test", build_vibe_test, description="VIBE at tiny sizes (configs/vibe/test.py) for CI; trains in seconds",
-             window=16, inputs=("features",), train=train_vibe_test, paper=PAPER, licence=LICENCE, config="vibe/test",
-             eval_policy="vibe")
+             window=16, inputs=("features",), train=train_vibe_test, paper=PAPER, licence=LICENCE, config="vibe/test")
