@@ -1,11 +1,12 @@
 """Load MEVA's released weights into this implementation (official_implementations.md §3.3).
 
 - ``model_best.pth.tar`` (``train_meva_2``): a torch checkpoint whose ``gen_state_dict``
-  holds the whole model, the frozen VAE included (``vae_model.*``). Read with
-  ``torch.load(weights_only=True)``.
+  holds the whole model, the frozen VAE included (``vae_model.*``). Read by
+  :mod:`posebench.training.official_checkpoint` (weights only; ``performance`` is a numpy scalar).
 - ``model_*.p`` (``vae_rec_2``): a plain Python pickle ``{'model_dict': state_dict}`` of torch
-  tensors. Read with a restricted unpickler that resolves only the few globals a pickled
-  tensor needs; each storage's inner bytes go through ``torch.load(weights_only=True)``.
+  tensors. Read with the allow-list unpickler resolving only the few globals a pickled tensor
+  needs; each storage's inner bytes go through ``torch.load(weights_only=True)``, and every
+  tensor must lie inside its storage (torch would grow it with uninitialised memory).
 
 Key names and shapes are the official ones already, so loading is strict: ``smpl.*`` and
 ``*.smpl.*`` (the SMPL layers) are dropped, a leading ``module.`` (DataParallel) is
@@ -27,16 +28,59 @@ from torch import nn
 from posebench.data.safe_pickle import restricted_load
 from posebench.errors import CheckpointError, DataFormatError
 from posebench.nn import drop_official_smpl_keys
+from posebench.training.official_checkpoint import read_official_checkpoint
 
 
 def _load_storage_bytes(b: bytes):
     """Replacement for ``torch.storage._load_from_bytes`` that refuses arbitrary objects."""
-    return torch.load(io.BytesIO(b), weights_only=True)
+    if not isinstance(b, (bytes, bytearray)):
+        raise ValueError(f"storage bytes expected, got {type(b).__name__}")
+    try:
+        storage = torch.load(io.BytesIO(b), weights_only=True)
+    except Exception as exc:  # torch raises RuntimeError, UnpicklingError ... for malformed bytes
+        raise ValueError(f"malformed tensor storage: {type(exc).__name__}: {str(exc)[:200]}") from None
+    if not isinstance(storage, (torch.TypedStorage, torch.UntypedStorage)):
+        raise ValueError(f"expected a tensor storage, got {type(storage).__name__}")
+    return storage
+
+
+def _int_tuple(value, what: str) -> tuple[int, ...]:
+    if not isinstance(value, (tuple, list, torch.Size)) or not all(
+            isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in value):
+        raise ValueError(f"tensor {what} must be non-negative ints, got {value!r:.80}")
+    return tuple(value)
+
+
+def _rebuild_tensor_checked(storage, storage_offset, size, stride, requires_grad=False, backward_hooks=None,
+                            *_metadata):
+    """``torch._utils._rebuild_tensor_v2`` after checking that the tensor lies inside its storage:
+    torch grows a too-small storage with uninitialised memory instead of refusing."""
+    if not isinstance(storage, (torch.TypedStorage, torch.UntypedStorage)):
+        raise ValueError(f"tensor storage expected, got {type(storage).__name__}")
+    if backward_hooks:
+        raise ValueError("refused tensor with backward hooks")
+    size, stride = _int_tuple(size, "size"), _int_tuple(stride, "stride")
+    if len(size) != len(stride) or not isinstance(storage_offset, int) or storage_offset < 0:
+        raise ValueError(f"bad tensor geometry: size {size}, stride {stride}, offset {storage_offset!r:.40}")
+    typed = isinstance(storage, torch.TypedStorage)
+    available = storage.size() if typed else storage.nbytes()  # elements of a typed storage
+    needed = storage_offset + (1 + sum((n - 1) * s for n, s in zip(size, stride)) if all(size) else 0)
+    if needed > available:
+        raise ValueError(f"tensor of size {size} (stride {stride}, offset {storage_offset}) needs {needed} "
+                         f"storage elements, the storage holds {available}")
+    return torch._utils._rebuild_tensor_v2(storage, storage_offset, size, stride, bool(requires_grad),
+                                           collections.OrderedDict())
+
+
+def _rebuild_parameter_checked(data, requires_grad=True, backward_hooks=None):
+    if not isinstance(data, torch.Tensor) or backward_hooks:
+        raise ValueError("malformed parameter (data must be a tensor, no backward hooks)")
+    return torch.nn.Parameter(data, bool(requires_grad))
 
 
 _TENSOR_GLOBALS = {
-    ("torch._utils", "_rebuild_tensor_v2"): torch._utils._rebuild_tensor_v2,
-    ("torch._utils", "_rebuild_parameter"): torch._utils._rebuild_parameter,
+    ("torch._utils", "_rebuild_tensor_v2"): _rebuild_tensor_checked,
+    ("torch._utils", "_rebuild_parameter"): _rebuild_parameter_checked,
     ("torch.storage", "_load_from_bytes"): _load_storage_bytes,
     ("collections", "OrderedDict"): collections.OrderedDict,
 }
@@ -101,17 +145,8 @@ def read_official_vae_state(path: str | Path) -> dict:
 
 
 def read_official_meva_state(path: str | Path) -> dict:
-    """The ``gen_state_dict`` of a ``model_best.pth.tar`` file."""
-    path = Path(path)
-    if not path.is_file():
-        raise CheckpointError(f"{path}: file not found")
-    try:
-        ckpt = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:
-        raise CheckpointError(f"{path}: cannot read as a torch checkpoint ({type(exc).__name__}: {exc})") from exc
-    if not isinstance(ckpt, dict) or "gen_state_dict" not in ckpt:
-        keys = sorted(ckpt) if isinstance(ckpt, dict) else type(ckpt).__name__
-        raise CheckpointError(f"{path}: expected key 'gen_state_dict' (MEVA checkpoint), got {keys}")
+    """The ``gen_state_dict`` of a ``model_best.pth.tar`` file (``performance`` may be a numpy scalar)."""
+    ckpt = read_official_checkpoint(path, required_key="gen_state_dict", kind="MEVA checkpoint")
     return dict(ckpt["gen_state_dict"])
 
 

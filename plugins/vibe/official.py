@@ -2,8 +2,9 @@
 
 ``vibe_model_wo_3dpw.pth.tar`` / ``vibe_model_w_3dpw.pth.tar`` are torch checkpoints with keys
 ``epoch``, ``gen_state_dict``, ``performance``, ``gen_optimizer``, ``disc_motion_state_dict``,
-``disc_motion_optimizer``. They are read with ``torch.load(weights_only=True)`` (numpy scalars,
-which VIBE's ``performance`` may be, are the only extra globals allowed).
+``disc_motion_optimizer``. They are read by :mod:`posebench.training.official_checkpoint`
+(``torch.load(weights_only=True)``; numpy scalars, which VIBE's ``performance`` may be, are the
+only extras, as checked stand-ins).
 
 - ``gen_state_dict`` holds ``encoder.*`` and ``regressor.*`` under the official names, which
   are this model's names; ``regressor.smpl.*`` (the SMPL layer) is dropped and a leading
@@ -23,46 +24,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import torch
 
 from posebench.errors import CheckpointError
 from posebench.nn import drop_official_smpl_keys
 from posebench.training.checkpoint import load_model_state
+from posebench.training.official_checkpoint import read_official_checkpoint
 
 GEN_KEY = "gen_state_dict"
 DISC_KEY = "disc_motion_state_dict"
 
 
-def _numpy_scalar_globals() -> list:
-    """Globals a numpy scalar (e.g. ``performance``) pickles with, under numpy 1 and 2 names."""
-    try:
-        from numpy._core.multiarray import scalar
-    except ImportError:  # numpy 1
-        from numpy.core.multiarray import scalar
-    dtype_classes = [type(np.dtype(t)) for t in ("float64", "float32", "int64")]
-    return [(scalar, "numpy.core.multiarray.scalar"), (scalar, "numpy._core.multiarray.scalar"), np.dtype,
-            *dtype_classes]
-
-
 def read_official_vibe(path: str | Path) -> dict:
     """The checkpoint dict of a released VIBE file; CheckpointError naming the file when it is
     unreadable or has no ``gen_state_dict``."""
-    path = Path(path)
-    if not path.is_file():
-        raise CheckpointError(f"{path}: file not found")
-    try:
-        ckpt = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as first:
-        try:
-            with torch.serialization.safe_globals(_numpy_scalar_globals()):
-                ckpt = torch.load(path, map_location="cpu", weights_only=True)
-        except Exception:
-            raise CheckpointError(f"{path}: cannot read as a torch checkpoint ({type(first).__name__}: {first})") from first
-    if not isinstance(ckpt, dict) or GEN_KEY not in ckpt:
-        keys = sorted(ckpt) if isinstance(ckpt, dict) else type(ckpt).__name__
-        raise CheckpointError(f"{path}: expected key {GEN_KEY!r} (VIBE checkpoint), got {keys}")
-    return ckpt
+    return read_official_checkpoint(path, required_key=GEN_KEY, kind="VIBE checkpoint")
 
 
 def _clean(state_dict: dict) -> dict:
