@@ -13,22 +13,32 @@ size, source URLs). :func:`fetch_files` makes ``dest_dir/relpath`` hold exactly 
   under the final name;
 - a checksum mismatch raises :class:`ChecksumError` naming the file and both hashes. When a
   resumed download fails the check, it is downloaded once more from byte 0 first.
+
+Hostile folders and specs are refused: a spec path must be relative without ``..``; every
+destination must resolve inside ``dest_dir`` (a planted symlinked sub-folder is refused); a
+``.part`` that is a symlink or a hard link is removed, never written through, and ``.part``
+files are opened with ``O_NOFOLLOW``; a mirror file of the wrong size is refused before
+anything is copied, and a download that sends more than the spec's size is stopped. One
+fetch at a time writes a dataset folder: a second one fails with
+:class:`~posebench.locking.LockError` naming the lock file.
 """
 from __future__ import annotations
 
 import hashlib
 import os
-import shutil
+import stat
 import sys
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Iterable
 
 from posebench.errors import PosebenchError
+from posebench.locking import folder_lock
 
 _CHUNK = 1 << 20
+_HASH_WRONG_SIZE_UP_TO = 16 << 20  # a mirror file of the wrong size is hashed for the message only if small
 _URL_SCHEMES = ("http", "https", "file")
 
 
@@ -52,6 +62,15 @@ class FileSpec:
     sha256: str
     size: int
     urls: list[str] = field(default_factory=list)
+
+    def __post_init__(self):
+        parts = PurePosixPath(self.relpath).parts
+        if (not self.relpath or PurePosixPath(self.relpath).is_absolute() or PureWindowsPath(self.relpath).drive
+                or ".." in parts or "\\" in self.relpath):
+            raise FetchError(f"{self.relpath!r}: a dataset file path must be relative and stay inside the "
+                             "dataset folder (no '..', not absolute)")
+        if not isinstance(self.size, int) or self.size < 0:
+            raise FetchError(f"{self.relpath}: size must be a non-negative int, got {self.size!r}")
 
 
 def sha256_file(path: str | os.PathLike) -> str:
@@ -95,20 +114,66 @@ def _open_from(url: str, offset: int):
     return resp, offset > 0 and getattr(resp, "status", None) == 206
 
 
+def _regular_part_size(part: Path) -> int:
+    """Size of a resumable ``.part``; a symlink, hard link or non-file there is removed (never followed)."""
+    try:
+        st = os.lstat(part)
+    except FileNotFoundError:
+        return 0
+    if stat.S_ISREG(st.st_mode) and st.st_nlink == 1:
+        return st.st_size
+    if stat.S_ISDIR(st.st_mode):
+        raise FetchError(f"{part}: is a folder; remove it")
+    part.unlink()  # a planted link: remove the link itself, its target is untouched
+    return 0
+
+
+def _open_part(part: Path, append: bool):
+    """Open ``part`` for writing without following a symlink; a fresh file unless ``append``."""
+    if not append:
+        _regular_part_size(part)
+        part.unlink(missing_ok=True)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+    else:
+        flags = os.O_WRONLY | os.O_APPEND | os.O_NOFOLLOW
+    return os.fdopen(os.open(part, flags, 0o666), "ab" if append else "wb")
+
+
+def _copy_limited(stream, out, limit: int, what: str, bar) -> None:
+    """Copy ``stream`` to ``out``; stop with FetchError once more than ``limit`` bytes came."""
+    written = 0
+    for chunk in iter(lambda: stream.read(_CHUNK), b""):
+        written += len(chunk)
+        if written > limit:
+            raise FetchError(f"{what}: sent more than the expected {limit} bytes; stopped")
+        out.write(chunk)
+        if bar is not None:
+            bar.update(len(chunk))
+
+
 def _download(url: str, part: Path, spec: FileSpec, bar) -> bool:
     """Append ``url``'s bytes to ``part`` (resuming when it already holds a prefix). Returns whether it resumed."""
-    offset = part.stat().st_size if part.is_file() else 0
+    offset = _regular_part_size(part)
     if offset >= spec.size:  # too long or already complete but unchecked: start again
         offset = 0
     stream, resumed = _open_from(url, offset)
-    with stream, open(part, "ab" if resumed else "wb") as out:
-        if bar is not None and resumed:
-            bar.update(offset)
-        for chunk in iter(lambda: stream.read(_CHUNK), b""):
-            out.write(chunk)
-            if bar is not None:
-                bar.update(len(chunk))
+    with stream:
+        start = offset if resumed else 0
+        length = getattr(stream, "headers", {}).get("Content-Length") if hasattr(stream, "headers") else None
+        if length is not None and length.isdigit() and start + int(length) > spec.size:
+            raise FetchError(f"{url}: announces {start + int(length)} bytes, expected {spec.size}")
+        with _open_part(part, append=resumed) as out:
+            if bar is not None and resumed:
+                bar.update(offset)
+            _copy_limited(stream, out, spec.size - start, url, bar)
     return resumed
+
+
+def _check_inside(dest: Path, root: Path) -> None:
+    """``dest``'s folder must resolve inside ``root`` (a symlinked sub-folder could point anywhere)."""
+    if not dest.parent.resolve().is_relative_to(root):
+        raise FetchError(f"{dest}: its folder resolves to {dest.parent.resolve()}, outside the dataset folder "
+                         f"{root}; refusing to write there")
 
 
 def _fetch_one(spec: FileSpec, dest: Path, source: str | Path, bar) -> None:
@@ -116,9 +181,12 @@ def _fetch_one(spec: FileSpec, dest: Path, source: str | Path, bar) -> None:
     if isinstance(source, Path):
         if not source.is_file():
             raise FetchError(f"{spec.relpath}: not in the mirror (looked for {source})")
-        shutil.copyfile(source, part)
-        if bar is not None:
-            bar.update(spec.size)
+        size = source.stat().st_size
+        if size != spec.size:  # refused before copying anything
+            actual = sha256_file(source) if size <= _HASH_WRONG_SIZE_UP_TO else f"a file of {size} bytes"
+            raise ChecksumError(spec.relpath, f"{source} ({size} bytes, expected {spec.size})", spec.sha256, actual)
+        with open(source, "rb") as src, _open_part(part, append=False) as out:
+            _copy_limited(src, out, spec.size, str(source), bar)
         resumed = False
     else:
         resumed = _download(source, part, spec, bar)
@@ -144,14 +212,22 @@ def fetch_files(
 
     ``mirror``: a local folder or an http/https/file URL prefix laid out like ``dest_dir``
     (e.g. ``../shared/realdata``); when given, only the mirror is used (no network).
-    Raises :class:`ChecksumError` on a hash mismatch and :class:`FetchError` when no source works.
+    Raises :class:`ChecksumError` on a hash mismatch, :class:`FetchError` when no source works
+    and :class:`~posebench.locking.LockError` when another process is fetching into ``dest_dir``.
     """
     specs = list(specs)
     dest_dir = Path(dest_dir).expanduser()
     paths = [dest_dir / s.relpath for s in specs]
-    todo = [(s, p) for s, p in zip(specs, paths) if not is_present(p, s)]
-    if not todo:
+    if all(is_present(p, s) for s, p in zip(specs, paths)):
         return paths
+    with folder_lock(dest_dir, "dataset folder"):
+        _fetch_missing(specs, paths, dest_dir, mirror, progress)
+    return paths
+
+
+def _fetch_missing(specs: list[FileSpec], paths: list[Path], dest_dir: Path, mirror, progress: bool) -> None:
+    root = dest_dir.resolve()
+    todo = [(s, p) for s, p in zip(specs, paths) if not is_present(p, s)]
     bar = None
     if progress:
         from tqdm import tqdm
@@ -159,7 +235,9 @@ def fetch_files(
         bar = tqdm(total=sum(s.size for s, _ in todo), unit="B", unit_scale=True, desc="fetch", file=sys.stderr)
     try:
         for spec, dest in todo:
+            _check_inside(dest, root)
             dest.parent.mkdir(parents=True, exist_ok=True)
+            _check_inside(dest, root)
             sources = _sources(spec, mirror)
             if not sources:
                 raise FetchError(f"{spec.relpath}: no URL and no mirror to fetch it from")
@@ -177,4 +255,3 @@ def fetch_files(
     finally:
         if bar is not None:
             bar.close()
-    return paths
