@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from posebench.data.mocap.bvh import MAX_ABS_VALUE, parse_number
 from posebench.errors import DataFormatError
 from posebench.geometry.rotations import euler_to_matrix
 
@@ -89,16 +90,7 @@ def _read_lines(path: Path) -> list[str]:
 def _floats(path, tokens, line, what, count=None):
     if count is not None and len(tokens) != count:
         raise DataFormatError(path, f"expected {count} numbers for {what}, got {len(tokens)}", line=line)
-    out = []
-    for t in tokens:
-        try:
-            v = float(t)
-        except ValueError:
-            raise DataFormatError(path, f"expected a number for {what}, got {t!r}", line=line) from None
-        if not np.isfinite(v):
-            raise DataFormatError(path, f"expected a finite number for {what}, got {t!r}", line=line)
-        out.append(v)
-    return out
+    return [parse_number(path, t, line, what) for t in tokens]
 
 
 def _check_axis_order(path, order: str, line: int) -> str:
@@ -186,7 +178,7 @@ def parse_asf_text(text: str, path="<string>") -> AsfSkeleton:
         length_unit = float(units.get("length", "1"))
     except ValueError:
         raise DataFormatError(path, f"expected a number for the length unit, got {units['length']!r}", field=":units length") from None
-    if not np.isfinite(length_unit) or length_unit <= 0:
+    if not np.isfinite(length_unit) or length_unit <= 0 or length_unit > MAX_ABS_VALUE:
         raise DataFormatError(path, f"length unit must be > 0, got {length_unit}", field=":units length")
     angle_unit = units.get("angle", "deg").lower()
     if angle_unit not in ("deg", "rad"):

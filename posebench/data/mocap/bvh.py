@@ -76,14 +76,25 @@ def _tokens_with_lines(text: str):
             yield number, line.split()
 
 
-def _parse_float(path, token: str, line: int, what: str) -> float:
+# Mocap numbers are centimetres, inches or degrees: anything this large is corrupt, and values
+# like 1e300 would silently become inf in unit conversions and rotations.
+MAX_ABS_VALUE = 1e7
+
+
+def parse_number(path, token: str, line: int, what: str) -> float:
+    """``token`` as a finite float of plausible magnitude (shared by the BVH and ASF/AMC readers);
+    DataFormatError naming the file and line otherwise."""
     try:
         value = float(token)
     except ValueError:
         raise DataFormatError(path, f"expected a number for {what}, got {token!r}", line=line) from None
     if not np.isfinite(value):
         raise DataFormatError(path, f"expected a finite number for {what}, got {token!r}", line=line)
+    if abs(value) > MAX_ABS_VALUE:
+        raise DataFormatError(path, f"implausible value {token!r} for {what} (|value| > {MAX_ABS_VALUE:g})",
+                              line=line)
     return value
+
 
 
 def read_bvh(path) -> BvhMotion:
@@ -167,7 +178,7 @@ def parse_bvh_text(text: str, path="<string>") -> BvhMotion:
                 raise DataFormatError(path, "unexpected OFFSET (outside a joint, or a second one)", line=number)
             if len(tok) != 4:
                 raise DataFormatError(path, f"expected 'OFFSET x y z' (3 numbers), got {len(tok) - 1}", line=number)
-            offsets[stack[-1]] = [_parse_float(path, t, number, "OFFSET") for t in tok[1:]]
+            offsets[stack[-1]] = [parse_number(path, t, number, "OFFSET") for t in tok[1:]]
         elif key == "CHANNELS":
             if not stack or is_end[stack[-1]] or channels[stack[-1]]:
                 raise DataFormatError(path, "unexpected CHANNELS (outside a joint, in an End Site, or a second one)", line=number)
@@ -210,7 +221,7 @@ def parse_bvh_text(text: str, path="<string>") -> BvhMotion:
     m = _FRAME_TIME_RE.match(" ".join(ft_tok))
     if not m:
         raise DataFormatError(path, f"expected 'Frame Time: <seconds>', got {' '.join(ft_tok)!r}", line=ft_line)
-    frame_time = _parse_float(path, m.group(1), ft_line, "Frame Time")
+    frame_time = parse_number(path, m.group(1), ft_line, "Frame Time")
     if frame_time <= 0:
         raise DataFormatError(path, f"Frame Time must be > 0, got {frame_time}", line=ft_line)
 
@@ -237,11 +248,15 @@ def parse_bvh_text(text: str, path="<string>") -> BvhMotion:
     except ValueError:
         for number, tok in data_lines:  # slow path only to name the bad line
             for t in tok:
-                _parse_float(path, t, number, "a channel value")
+                parse_number(path, t, number, "a channel value")
         raise
     if not np.isfinite(frames).all():
         bad = int(np.argwhere(~np.isfinite(frames))[0, 0])
         raise DataFormatError(path, "expected finite channel values (found nan/inf)", line=data_lines[bad][0])
+    if (np.abs(frames) > MAX_ABS_VALUE).any():
+        bad = int(np.argwhere(np.abs(frames) > MAX_ABS_VALUE)[0, 0])
+        raise DataFormatError(path, f"implausible channel value (|value| > {MAX_ABS_VALUE:g})",
+                              line=data_lines[bad][0])
 
     rotation_orders = []
     for ch in channels:
