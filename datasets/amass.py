@@ -1,9 +1,9 @@
 """AMASS motion (SMPL-H ``.npz``) and VIBE's ``amass_db.pt``, for motion priors only.
 
-Split ``train``: every ``<root>/**/*.npz`` except ``*shape.npz`` (reference §6.3). Keys
+Split ``train``: every ``<root>/**/*.npz`` except ``*shape.npz`` (docs/official_implementations.md §6.3). Keys
 ``betas``, ``dmpls``, ``gender`` (0-d unicode array), ``mocap_framerate``, ``poses``
 (T, 156) = 52 SMPL-H joints x 3, ``trans`` (T, 3). Read with :func:`posebench.data.safe_npz.load_npz`.
-As VIBE does (``amass_utils.py``, reference §4.1):
+As VIBE does (``amass_utils.py``, docs/official_implementations.md §4.1):
 
 - SMPL-H joints 0-22 and 37 become the 24 SMPL joints (22 = left hand, 37 = right hand);
 - frames are subsampled with step ``int(mocap_framerate // 25)`` (120 fps -> every 4th

@@ -1,6 +1,6 @@
 """InstaVariety as VIBE ships it: ``insta_train_db.h5`` (HDF5, 2D keypoints + image features).
 
-Datasets (reference §6.1): ``vid_name`` (N,) bytes, ``frame_id`` (N,), ``joints2D``
+Datasets (docs/official_implementations.md §6.1): ``vid_name`` (N,) bytes, ``frame_id`` (N,), ``joints2D``
 (N, 25, 3) in the insta-25 order, already in 224-crop pixels, and ``features`` (N, 2048).
 One 2D-only :class:`Track` per ``vid_name`` (rows in file order):
 

@@ -18,7 +18,7 @@ recipe sees 25 fps motion as if it were 30 fps, exactly like the official models
 Motion clips are NOT relabelled: they keep their true ``fps`` (consumers such as VIBE's
 discriminator resample motion with :func:`posebench.training.data.clip_at_fps`).
 
-The recipes (reference §4.1, §4.2)
+The recipes (docs/official_implementations.md §4.1, §4.2)
 ----------------------------------
 - ``vibe-recipe`` (VIBE ``configs/config.yaml``): train = insta/train (2D) + mpii3d/train
   (3D); val = 3dpw-vibe/val; test = 3dpw-vibe/test.
@@ -148,7 +148,7 @@ class RecipeDataset:
 
 
 def vibe_recipe(root=None, **kwargs) -> RecipeDataset:
-    """VIBE's training mixture (reference §4.1): Insta + MPI-INF-3DHP train, 3DPW val/test."""
+    """VIBE's training mixture (docs/official_implementations.md §4.1): Insta + MPI-INF-3DHP train, 3DPW val/test."""
     return RecipeDataset(root, name="vibe-recipe", components=VIBE_RECIPE, **kwargs)
 
 

@@ -1,13 +1,13 @@
 """3DPW, original release: ``<root>/sequenceFiles/{train,validation,test}/*.pkl``.
 
 Each pickle (Python 2, read with ``encoding="latin1"`` through the allow-list unpickler)
-holds one sequence with several people (schema: reference §6.2). One :class:`Track` per
+holds one sequence with several people (schema: docs/official_implementations.md §6.2). One :class:`Track` per
 person per sequence, at the native 30 fps, named ``{sequence}_{person}`` as VIBE does.
 
 Ground truth, in the camera frame (x right, y down, z forward):
 
 - ``pose_rotmat``: the world-frame SMPL pose with the root rotated into the camera,
-  ``R_root <- R_cam R_root`` (reference §2.1); ``betas`` = the person's ``betas[:10]``.
+  ``R_root <- R_cam R_root`` (docs/official_implementations.md §2.1); ``betas`` = the person's ``betas[:10]``.
 - ``joints24_m`` / ``joints3d_m`` (LSP-14): from the body model ``get_body_model("auto")``
   (neutral, as VIBE/MEVA; the ``genders`` field goes to ``meta`` only) placed at its true
   camera position: ``X_cam = R_cam (X_world) + t_cam``. VIBE ignores translation (it

@@ -1,6 +1,6 @@
 """VIBE/MEVA-preprocessed ``*_db.pt`` files (joblib dumps of dicts of per-frame arrays).
 
-Schemas: reference §6.1. Every file is read through
+Schemas: docs/official_implementations.md §6.1. Every file is read through
 :func:`posebench.data.safe_pickle.safe_joblib_load` (allow-list: numpy arrays and builtin
 containers only). Rows are grouped by ``vid_name`` in file order (VIBE writes them
 time-ordered), one :class:`Track` per ``vid_name``:

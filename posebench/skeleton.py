@@ -1,6 +1,6 @@
 """SMPL-24 and LSP-14 joint orders, left/right flip rules, and forward kinematics.
 
-Facts from ``official_implementations.md`` §4.4 (flip rule) and §7.1-7.2 (names, parents, LSP-14).
+Facts from ``docs/official_implementations.md`` §4.4 (flip rule) and §7.1-7.2 (names, parents, LSP-14).
 SMPL convention: T-pose rest, +Y up, the body faces +Z; a left/right flip is a mirror across x = 0.
 
 The flip helpers work on numpy arrays and torch tensors alike; forward kinematics is torch

@@ -13,7 +13,7 @@ Policies (``plan_windows(n_frames, window, policy, **params)``):
   Every frame is kept exactly once. A track shorter than ``window`` is edge-padded (its
   last frame repeated) to one window and the padded outputs are dropped: posebench's
   declared short-track policy.
-- ``"meva"``: MEVA's evaluation (reference §2.3). ``overlap`` (default 10, even) windows
+- ``"meva"``: MEVA's evaluation (docs/official_implementations.md §2.3). ``overlap`` (default 10, even) windows
   start at 0, 0 + (W − overlap), ... while they fit, plus one extra window on the last W
   frames. Hard cut: the first window keeps local ``[0, W − overlap/2)``, middle windows
   ``[overlap/2, W − overlap/2)``, the extra window its final

@@ -1,4 +1,4 @@
-"""Writers of schema-exact fixtures of the licensed formats (reference §6), for the loader tests.
+"""Writers of schema-exact fixtures of the licensed formats (docs/official_implementations.md §6), for the loader tests.
 
 Each writer produces the same keys, dtypes, shapes and container layout as the real files:
 

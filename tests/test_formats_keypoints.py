@@ -30,7 +30,7 @@ def test_spin49_to_lsp14_is_indices_25_to_38():
 
 def test_h36m17_to_lsp14_matches_h36m_to_j14():
     x = RNG.normal(size=(2, 17, 3))
-    h36m_to_j14 = [6, 5, 4, 1, 2, 3, 16, 15, 14, 11, 12, 13, 8, 10]  # reference §1.1
+    h36m_to_j14 = [6, 5, 4, 1, 2, 3, 16, 15, 14, 11, 12, 13, 8, 10]  # docs/official_implementations.md §1.1
     np.testing.assert_array_equal(convert_kps(x, "h36m17", "lsp14"), x[:, h36m_to_j14])
 
 

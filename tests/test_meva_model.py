@@ -122,7 +122,7 @@ def test_build_from_hparams_roundtrip_and_unknown_key():
 # ------------------------------------------------------------------ official checkpoints
 
 def official_meva_shapes() -> dict[str, tuple[int, ...]]:
-    """Every key and shape of the released train_meva_2 gen_state_dict (reference §3.1, §3.3), SMPL keys aside."""
+    """Every key and shape of the released train_meva_2 gen_state_dict (docs/official_implementations.md §3.1, §3.3), SMPL keys aside."""
     shapes = {f"vae_model.{k}": v for k, v in OFFICIAL_VAE_SHAPES.items()}
     for enc, inp, hid, out in (("feat_encoder", 2048, 1024, 2048), ("motion_encoder", 2048, 512, 512)):
         for layer, layer_in in ((0, inp), (1, 2 * hid)):

@@ -12,7 +12,7 @@ from posebench_meva.vae import MotionVAE, VAEConfig, VAELossWeights, _gru_step, 
 
 pytestmark = pytest.mark.usefixtures("single_thread")
 
-# Every parameter of the released VAErecV2 (vae_rec_2.yml), official_implementations.md §3.3.
+# Every parameter of the released VAErecV2 (vae_rec_2.yml), docs/official_implementations.md §3.3.
 OFFICIAL_VAE_SHAPES = {
     "e_rnn.rnn_f.weight_ih": (768, 144), "e_rnn.rnn_f.weight_hh": (768, 256),
     "e_rnn.rnn_f.bias_ih": (768,), "e_rnn.rnn_f.bias_hh": (768,),

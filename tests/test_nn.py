@@ -30,7 +30,7 @@ from posebench.nn import (
     weak_perspective_project,
 )
 
-OFFICIAL_REGRESSOR_SHAPES = {  # official_implementations.md §3.1
+OFFICIAL_REGRESSOR_SHAPES = {  # docs/official_implementations.md §3.1
     "fc1.weight": (1024, 2205), "fc1.bias": (1024,), "fc2.weight": (1024, 1024), "fc2.bias": (1024,),
     "decpose.weight": (144, 1024), "decpose.bias": (144,), "decshape.weight": (10, 1024), "decshape.bias": (10,),
     "deccam.weight": (3, 1024), "deccam.bias": (3,), "init_pose": (1, 144), "init_shape": (1, 10), "init_cam": (1, 3),

@@ -26,7 +26,7 @@ from test_vibe_hmmr_fixtures import (  # noqa: F401  (fixtures)
 TINY = {"input_dim": FEATURE_DIM, "feat_dim": 32, "hidden": 32, "regressor_hidden": 32, "disc_hidden": 16,
         "dropout": 0.0, "disc_attention_dropout": 0.0}
 
-# official_implementations.md §3.2: the released generator (gen_state_dict, without regressor.smpl.*).
+# docs/official_implementations.md §3.2: the released generator (gen_state_dict, without regressor.smpl.*).
 OFFICIAL_GEN_SHAPES = {
     "encoder.gru.weight_ih_l0": (3072, 2048), "encoder.gru.weight_hh_l0": (3072, 1024),
     "encoder.gru.bias_ih_l0": (3072,), "encoder.gru.bias_hh_l0": (3072,),

@@ -1,4 +1,4 @@
-# HMMR at its released sizes and recipe (official_implementations.md §3.4, §4.3): f_movie of 3
+# HMMR at its released sizes and recipe (docs/official_implementations.md §3.4, §4.3): f_movie of 3
 # GroupNorm/Conv1d residual blocks (2048 channels, receptive field 13), IEF regressor, ±5-frame
 # past/future heads, hallucinator with hallucinated predictions; T = 20, batch 8, Adam lr 1e-5,
 # weight decay 1e-4. The adversarial pose prior is off in posebench (see posebench_hmmr.model).

@@ -1,4 +1,4 @@
-# VIBE at the released sizes and recipe (official_implementations.md §3.2, §4.1): unidirectional
+# VIBE at the released sizes and recipe (docs/official_implementations.md §3.2, §4.1): unidirectional
 # 2-layer GRU 1024, SPIN IEF regressor, motion discriminator (GRU 1024 x 2 + attention) on AMASS,
 # SEQLEN 16, batch 32, generator Adam lr 5e-5, discriminator Adam lr 1e-4 wd 1e-4,
 # 500 iters x 30 epochs, plateau on PA-MPJPE for both optimisers.

@@ -1,4 +1,4 @@
-"""HMMR's loss terms (official_implementations.md §4.3), on posebench's targets.
+"""HMMR's loss terms (docs/official_implementations.md §4.3), on posebench's targets.
 
 - ``e_kp``: L1 on 2D keypoints weighted by visibility, averaged over the visible coordinates
   (TF ``absolute_difference`` with ``SUM_BY_NONZERO_WEIGHTS``).

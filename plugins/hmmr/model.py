@@ -1,6 +1,6 @@
 """HMMR (Kanazawa et al., CVPR 2019, "Learning 3D Human Dynamics from Video"), a PyTorch port.
 
-Architecture (official_implementations.md §3.4), batch-major:
+Architecture (docs/official_implementations.md §3.4), batch-major:
 
 - ``input_adapter``: dataset features (B, T, input_dim) -> φ (B, T, feat_dim) (identity at 2048).
 - ``f_movie``: :class:`MovieStripEncoder`, 3 pre-activation GroupNorm/Conv1d(k=3) residual

@@ -1,4 +1,4 @@
-"""HMMR's temporal encoder f_movie and its single-frame hallucinator (official_implementations.md §3.4).
+"""HMMR's temporal encoder f_movie and its single-frame hallucinator (docs/official_implementations.md §3.4).
 
 f_movie (``AZ_FC2GN``): ``num_blocks`` pre-activation residual blocks over time, each
 GroupNorm -> ReLU -> Conv1d(k=3, same padding) -> GroupNorm -> ReLU -> Conv1d(k=3) -> + input,

@@ -1,7 +1,7 @@
 """MEVA (Luo et al., ACCV 2020): STE -> VME (motion encoder + frozen VAE decoder) -> MRR.
 
 Architecture and key names follow the released ``train_meva_2`` model
-(official_implementations.md §3.3), batch-major:
+(docs/official_implementations.md §3.3), batch-major:
 
 - ``input_adapter``: dataset features (B, T, input_dim) -> (B, T, feat_dim); identity (no
   parameters) when input_dim == feat_dim, so official checkpoints load unchanged.

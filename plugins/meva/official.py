@@ -1,4 +1,4 @@
-"""Load MEVA's released weights into this implementation (official_implementations.md §3.3).
+"""Load MEVA's released weights into this implementation (docs/official_implementations.md §3.3).
 
 - ``model_best.pth.tar`` (``train_meva_2``): a torch checkpoint whose ``gen_state_dict``
   holds the whole model, the frozen VAE included (``vae_model.*``). Read by

@@ -1,4 +1,4 @@
-"""MEVA's motion VAE, the released ``VAErecV2`` design (official_implementations.md §3.3, §4.2).
+"""MEVA's motion VAE, the released ``VAErecV2`` design (docs/official_implementations.md §3.3, §4.2).
 
 A window of ``t_total`` frames of 24 SMPL joint rotations in the **MEVA 6D layout**
 (``posebench.geometry.rotations.matrix_to_rot6d_meva``; 24 x 6 = 144 values per frame, root

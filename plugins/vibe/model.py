@@ -1,6 +1,6 @@
 """VIBE (Kocabas et al., CVPR 2020): GRU temporal encoder + SPIN IEF regressor + motion discriminator.
 
-Architecture and key names follow the released model (official_implementations.md §3.2),
+Architecture and key names follow the released model (docs/official_implementations.md §3.2),
 batch-major:
 
 - ``input_adapter``: dataset features (B, T, input_dim) -> (B, T, feat_dim); identity (no

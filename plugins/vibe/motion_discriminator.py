@@ -1,6 +1,6 @@
 """VIBE's motion discriminator: is a 16-frame body-pose sequence real motion capture?
 
-Facts from ``official_implementations.md`` §3.2: input 69 = the body pose without the root as
+Facts from ``docs/official_implementations.md`` §3.2: input 69 = the body pose without the root as
 axis-angle (``theta[:, :, 6:75]``), a 2-layer GRU (1024), attention pooling over time (3 layers,
 size 1024, dropout 0.2, U(-0.1, 0.1) weights and bias 0.01), then ``fc`` (1, 1024).
 State-dict keys equal the official ``disc_motion_state_dict`` keys (``gru.*``,

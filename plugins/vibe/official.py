@@ -1,4 +1,4 @@
-"""Load VIBE's released checkpoints into this implementation (official_implementations.md §3.2).
+"""Load VIBE's released checkpoints into this implementation (docs/official_implementations.md §3.2).
 
 ``vibe_model_wo_3dpw.pth.tar`` / ``vibe_model_w_3dpw.pth.tar`` are torch checkpoints with keys
 ``epoch``, ``gen_state_dict``, ``performance``, ``gen_optimizer``, ``disc_motion_state_dict``,

@@ -1,6 +1,6 @@
 """Real motion for VIBE's discriminator: batches of fixed-length rotation windows.
 
-VIBE draws 32 AMASS windows of 16 frames per step (reference §4.1). Here the windows come from
+VIBE draws 32 AMASS windows of 16 frames per step (docs/official_implementations.md §4.1). Here the windows come from
 :class:`posebench.training.MotionWindows` over a dataset's motion clips, and draw ``k`` is a pure
 function of ``(seed, k)``; the draw counter is the sampler's only state (``state_dict``), so a
 resumed run sees exactly the real batches an uninterrupted one would.

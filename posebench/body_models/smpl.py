@@ -14,7 +14,7 @@ LSP-14 joints: 13 SMPL joints (``skeleton.SMPL_TO_LSP14``) plus the head top, ta
 vertex 411 (the top-of-head vertex SPIN/VIBE use for their "headtop" extra joint). With
 ``joint_source="h36m"`` all 14 come instead from ``J_regressor_h36m.npy`` (17 x 6890, beside the
 model file) applied to the vertices, then ``H36M_TO_J14`` -- what VIBE and MEVA evaluate on
-(official_implementations.md §1.1).
+(docs/official_implementations.md §1.1).
 """
 from __future__ import annotations
 

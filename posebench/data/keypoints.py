@@ -25,13 +25,13 @@ _OPENPOSE25 = ("OP Nose", "OP Neck", "OP RShoulder", "OP RElbow", "OP RWrist", "
                "OP RBigToe", "OP RSmallToe", "OP RHeel")
 
 JOINT_NAMES: dict[str, tuple[str, ...]] = {
-    # SPIN's 49: 25 OpenPose + 24 dataset joints (reference §7.3)
+    # SPIN's 49: 25 OpenPose + 24 dataset joints (docs/official_implementations.md §7.3)
     "spin49": _OPENPOSE25 + _COMMON14 + ("hip", "thorax", "Spine (H36M)", "Jaw (H36M)", "Head (H36M)", "nose",
                                           "leye", "reye", "lear", "rear"),
     "common14": _COMMON14,
     "lsp14": _COMMON14,
     # 3DPW poses2d: OpenPose COCO-18. VIBE calls index 1 "thorax" (not the LSP neck), so the
-    # LSP neck and headtop stay missing, as VIBE's 3DPW preprocessing leaves them (reference §2.1).
+    # LSP neck and headtop stay missing, as VIBE's 3DPW preprocessing leaves them (docs/official_implementations.md §2.1).
     "coco18": ("nose", "thorax", "rshoulder", "relbow", "rwrist", "lshoulder", "lelbow", "lwrist", "rhip", "rknee",
                "rankle", "lhip", "lknee", "lankle", "reye", "leye", "rear", "lear"),
     "insta25": ("OP RHeel", "OP RKnee", "OP RHip", "OP LHip", "OP LKnee", "OP LHeel", "OP RWrist", "OP RElbow",
@@ -137,7 +137,7 @@ def normalize_crop_pixels(kp_crop_px: np.ndarray, crop_size: int = 224) -> np.nd
 
 def smooth_bbox_from_keypoints(kp_px: np.ndarray, vis_thresh: float = 0.3, sigma: float = 8.0,
                                ) -> tuple[np.ndarray, int, int]:
-    """VIBE's smoothed keypoint box for a track (reference §2.1, ``get_smooth_bbox_params``).
+    """VIBE's smoothed keypoint box for a track (docs/official_implementations.md §2.1, ``get_smooth_bbox_params``).
 
     ``kp_px`` (T, K, 3) pixels + confidence. Per frame: centre of the box around the
     joints with confidence > ``vis_thresh``, ``scale = 150 / diagonal``; frames without

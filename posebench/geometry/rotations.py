@@ -7,7 +7,7 @@ Conventions:
 - Matrices are ``(..., 3, 3)`` and act on column vectors (``x' = R @ x``).
 - Quaternions are ``(..., 4)`` in **wxyz** order (scipy uses xyzw: convert before comparing).
 - Axis-angle ``aa`` is ``(..., 3)``: unit axis times angle in radians.
-- Two 6D layouts exist and are NOT interchangeable (see ``official_implementations.md`` §3.1, §3.3):
+- Two 6D layouts exist and are NOT interchangeable (see ``docs/official_implementations.md`` §3.1, §3.3):
   ``rot6d_spin`` (SPIN/VIBE/HMR regressors) and ``rot6d_meva`` (MEVA's VAE).
 """
 from __future__ import annotations

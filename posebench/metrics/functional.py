@@ -6,7 +6,7 @@ Fixed contract, never guessed from shapes: every joint input is ONE sequence sha
 converted to float64 numpy. A wrong rank, a last axis that is not 3, mismatched
 shapes or a NaN/inf raises :class:`~posebench.errors.ShapeError` naming the argument.
 
-Definitions (see docs/reference §1; VIBE, MEVA and HMMR compute the same formulas):
+Definitions (see docs/official_implementations.md §1; VIBE, MEVA and HMMR compute the same formulas):
 
 - ``mpjpe``: ``mean_j ‖(P_j − P_pelvis) − (G_j − G_pelvis)‖`` per frame, each side
   centred on its own pelvis (mean of the ``pelvis`` joints; LSP-14 mid-hip = (2, 3)).

@@ -1,4 +1,4 @@
-"""VIBE/SPIN weak-perspective camera (``official_implementations.md`` §3.1).
+"""VIBE/SPIN weak-perspective camera (``docs/official_implementations.md`` §3.1).
 
 ``cam = [s, tx, ty]`` places the body at ``t = [tx, ty, 2 f / (224 s + 1e-9)]`` in front of a
 pinhole camera with focal length f = 5000 px and principal point 0 on a 224 px crop; the

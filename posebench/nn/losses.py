@@ -1,4 +1,4 @@
-"""Supervised losses of VIBE and MEVA (``official_implementations.md`` §4.1-4.2).
+"""Supervised losses of VIBE and MEVA (``docs/official_implementations.md`` §4.1-4.2).
 
 - 2D keypoints: ``mean(conf * (x_hat - x)^2)`` over every frame, joint and coordinate.
 - 3D keypoints: LSP-14, each skeleton centred on its own mid-hip (LSP joints 2 and 3),

@@ -1,6 +1,6 @@
 """The SPIN/HMR iterative error-feedback (IEF) regressor shared by VIBE and MEVA.
 
-Facts from ``official_implementations.md`` §3.1: input ``[feat | pose6d 144 | betas 10 | cam 3]``,
+Facts from ``docs/official_implementations.md`` §3.1: input ``[feat | pose6d 144 | betas 10 | cam 3]``,
 ``fc1 -> drop1 -> fc2 -> drop2`` (no non-linearity, as in SPIN), then residual updates from
 ``decpose``, ``decshape``, ``deccam``, ``n_iter = 3`` times. State-dict names and shapes equal
 the official ones, so SPIN/VIBE/MEVA regressor weights load after dropping ``*.smpl.*`` keys.

@@ -1,6 +1,6 @@
 """The GRU temporal encoder of VIBE (``encoder``) and MEVA (``feat_encoder``, ``motion_encoder``).
 
-Facts from ``official_implementations.md`` §3.2-3.3: GRU -> activation (ReLU in VIBE, tanh in
+Facts from ``docs/official_implementations.md`` §3.2-3.3: GRU -> activation (ReLU in VIBE, tanh in
 MEVA) -> Linear(hidden * directions -> output) -> ``+ x`` when residual and sizes match. Keys
 ``gru.*`` and ``linear.*`` match the official ones. The official code is time-major; this
 module takes and returns batch-first tensors (B, T, F).
