@@ -162,9 +162,18 @@ def _build_dtype(inst: np.dtype, state) -> None:
     if inst is np.dtype(inst.str):
         raise _Refused("refused to set the state of numpy's shared builtin dtype")
     plain_dtype(inst, allow_object=True)
-    endian = state[1] if isinstance(state, tuple) and len(state) > 1 else None
-    if endian not in ("<", ">", "|", "="):
+    if not isinstance(state, tuple) or len(state) not in (8, 9) or state[0] not in (3, 4):
         raise _Refused(f"bad dtype state {state!r:.80}")
+    version, endian, subarray, names, fields, elsize, alignment, flags, *metadata = state
+    if endian not in ("<", ">", "|", "=") or subarray is not None or names is not None or fields is not None \
+            or any(m is not None for m in metadata):
+        raise _Refused(f"refused dtype state {state!r:.120}: only plain dtypes (no fields, subarrays, metadata)")
+    # The sizes and flags must be numpy's own for this type code (NEEDS_INIT, 0x08, varies by version).
+    if elsize not in (-1, inst.itemsize) or alignment not in (-1, inst.alignment) \
+            or not isinstance(flags, int) or (flags ^ inst.flags) & ~0x08:
+        raise _Refused(f"refused dtype {inst.str!r} with forged state (elsize {elsize!r:.20}, alignment "
+                       f"{alignment!r:.20}, flags {flags!r:.20}; numpy's own: {inst.itemsize}, {inst.alignment}, "
+                       f"{inst.flags})")
     target = inst
     if endian in ("<", ">") and inst.byteorder != "|":
         target = inst.newbyteorder(endian)
