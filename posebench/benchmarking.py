@@ -17,6 +17,7 @@ from posebench.errors import PosebenchError
 from posebench.config import config_tag
 from posebench.evaluation import default_device, predict, score_predictions
 from posebench.metrics.compare import compare_models
+from posebench.metrics.protocols import Protocol
 from posebench.paths import checkpoint_dir
 from posebench.predictions import write_predictions
 from posebench.registry import get_plugin_system, get_protocol, load_dataset
@@ -41,6 +42,8 @@ def _gt_fields(track) -> dict:
         fields["valid"] = track.valid
     if track.kp2d is not None:
         fields["vis2d"] = track.kp2d[..., 2]
+    if track.meta.get("video") is not None:
+        fields["video"] = str(track.meta["video"])
     return fields
 
 
@@ -61,23 +64,28 @@ def find_checkpoint(model: str, dataset: str, seed: int, explicit: dict[str, str
     return path
 
 
-def load_trained_model(path: Path, device: str):
+def load_trained_model(path: Path, device: str, model_name: str | None = None):
+    """The model in checkpoint ``path``; with ``model_name``, a CheckpointError if it holds another model."""
     from posebench.training.checkpoint import load_model
 
-    return load_model(path, map_location=device).to(device)
+    return load_model(path, map_location=device, model_name=model_name).to(device)
 
 
-def run_eval(models: list[str], dataset: str, *, split: str = "test", protocol: str = "posebench",
+def run_eval(models: list[str], dataset: str, *, split: str = "test", protocol: str | Protocol = "posebench",
              seeds: list[int] = (0,), checkpoints: dict[str, str] | None = None, device: str | None = None,
              progress: bool = True, dataset_kwargs: dict | None = None, config: str | None = None,
-             predictions_dir: Path | None = None) -> EvalReport:
+             predictions_dir: Path | None = None, filter_options: list[str] | dict | None = None) -> EvalReport:
     """Evaluate each model x seed on the same tracks; with ``predictions_dir``, also write each
     model's predictions and the ground truth in the :mod:`posebench.predictions` layout, so
     ``posebench score`` can re-score them (or score another method against the same GT)."""
-    system = get_plugin_system()
-    for m in models:
-        system.models.get(m)  # unknown names fail before any work, with close matches
-    proto = get_protocol(protocol)
+    # MODEL+FILTER names (vibe+one-euro): MODEL's checkpoint, its per-track output filtered
+    # (posebench.filters; parameters: the model config's `filters` section, then filter_options).
+    # Unknown models and filters fail before any work, with close matches.
+    from posebench.filters import resolve_model_names
+    from posebench.models.base import model_outputs, skipped_metrics
+
+    specs = resolve_model_names(list(models), config, filter_options)
+    proto = protocol if isinstance(protocol, Protocol) else get_protocol(protocol)  # the API edge
     device = device or default_device()
     checkpoints = checkpoints or {}
     if checkpoints and len(seeds) > 1:
@@ -86,14 +94,18 @@ def run_eval(models: list[str], dataset: str, *, split: str = "test", protocol: 
     tracks = ds.tracks(split)
     if not tracks:
         raise PosebenchError(f"dataset {dataset!r} has no tracks in split {split!r}")
-    rows, per_seq_frames, ckpt_info = [], [], {}
+    rows, per_seq_frames, ckpt_info, notes = [], [], {}, {}
     per_model_tables: dict[str, pd.DataFrame] = {}
     for model_name in models:
         summaries, tables = [], []
+        spec = specs[model_name]
         for seed in seeds:
-            path = find_checkpoint(model_name, dataset, seed, checkpoints, config)
-            model = load_trained_model(path, device)
-            preds = predict(model, tracks, proto, device=device, progress=progress)
+            path = find_checkpoint(spec.model, dataset, seed, checkpoints, config)
+            model = load_trained_model(path, device, spec.model)
+            skipped = skipped_metrics(model_outputs(model), proto.metrics)  # joints-only models: no PVE
+            if skipped:
+                notes[model_name] = skipped
+            preds = predict(model, tracks, proto, device=device, progress=progress, track_filter=spec.track_filter)
             result = score_predictions(preds, tracks, proto)
             if predictions_dir is not None:
                 write_predictions(Path(predictions_dir) / f"{model_name}_seed{seed}.npz",
@@ -107,18 +119,23 @@ def run_eval(models: list[str], dataset: str, *, split: str = "test", protocol: 
         seq_table = pd.concat(tables, ignore_index=True)
         per_seq_frames.append(seq_table)
         # Seeds are averaged per sequence before pairing models on the same sequences.
-        numeric = [c for c in seq_table.columns if c not in ("sequence", "model", "seed")]
-        per_model_tables[model_name] = seq_table.groupby("sequence", sort=True)[numeric].mean().reset_index()
+        numeric = [c for c in seq_table.columns if c not in ("sequence", "video", "model", "seed")]
+        grouped = seq_table.groupby("sequence", sort=True)
+        per_model = grouped[numeric].mean()
+        per_model["video"] = grouped["video"].first()
+        per_model_tables[model_name] = per_model.reset_index()
     if predictions_dir is not None:
         write_predictions(Path(predictions_dir) / "gt.npz", {t.name: _gt_fields(t) for t in tracks}, fps=tracks[0].fps)
     comparison = None
     if len(models) > 1:
         metrics = [m for m in COMPARE_METRICS if all(m in t.columns for t in per_model_tables.values())]
-        comparison = compare_models(per_model_tables, metrics)
+        comparison = compare_models(per_model_tables, metrics, protocol=proto)  # weighted as proto aggregates
     status = ds.status()
     meta = {
         "dataset": dataset, "config": config, "split": split, "n_tracks": len(tracks), "seeds": list(seeds),
         "protocol": proto.definition(), "checkpoints": ckpt_info, "device": device,
+        "filters": {name: spec.describe() for name, spec in specs.items() if spec.track_filter is not None},
+        "notes": notes,
         "provenance": {"dataset_files": getattr(ds, "file_hashes", lambda: {})(),
                        "dataset_root": str(status.root)},
     }

@@ -12,7 +12,7 @@ import sys
 from posebench.evaluation import evaluate
 from posebench.metrics.functional import accel
 from posebench.paths import checkpoint_dir
-from posebench.registry import build_model, load_dataset
+from posebench.registry import build_model, get_protocol, load_dataset
 from posebench.training.checkpoint import load_checkpoint, load_model_state
 
 seed = int(sys.argv[1]) if len(sys.argv) > 1 else 0
@@ -22,7 +22,7 @@ tracks = load_dataset("cmu").tracks("test")
 for vme_only in (False, True):
     model = build_model("meva", {**ckpt["hparams"], "vme_only": vme_only})
     load_model_state(model, ckpt)
-    s = evaluate(model, tracks, "test", "posebench").summary
+    s = evaluate(model, tracks, "test", get_protocol("posebench")).summary
     print(f"vme_only={vme_only}: MPJPE {s['mpjpe']:.1f}  PA-MPJPE {s['pa_mpjpe']:.1f}  "
           f"ACC-ERR {s['acc_err']:.2f}  ACCEL {s['accel']:.2f}  (mm, mm/frame²)")
 

@@ -28,7 +28,7 @@ def test_models_and_protocols_and_metrics_are_listed():
     protocols = run("protocols")
     assert "posebench-v1" in protocols.output and "vibe-v1" in protocols.output
     shown = json.loads(run("protocols", "--show", "meva").output)
-    assert shown["id"] == "meva-v1"
+    assert shown["id"] == "meva-v2"  # the family name resolves to the newest version
     metrics = run("metrics")
     assert "pa_mpjpe" in metrics.output and "mm" in metrics.output
 

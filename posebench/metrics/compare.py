@@ -1,9 +1,17 @@
 """Paired comparisons between models scored on the same sequences.
 
 Frames within a sequence are strongly correlated, so the unit of resampling is the
-sequence: :func:`paired_bootstrap` resamples sequences with replacement and recomputes the
-(frame-weighted, when weights are given) mean difference A − B. Negative = A has the
-lower error.
+sequence (or the video): :func:`paired_bootstrap` resamples units with replacement and
+recomputes the weighted mean difference A − B. Negative = A has the lower error.
+
+:func:`compare_models` given the :class:`~posebench.metrics.protocols.Protocol` weighs
+the differences as the protocol aggregates, so the paired difference equals the
+difference of the two summaries: by the number of values each track contributes
+(``aggregation="frames"``; for ACC-ERR/ACCEL that is terms, not frames), each track once
+(``"sequences"`` per track), or per video (the tracks of a video pooled, each video
+once). The one exception is VIBE's stacked acceleration (``accel_across_sequences``),
+whose few cross-boundary terms belong to no track: there the differences are weighted
+by each track's own terms.
 """
 from __future__ import annotations
 
@@ -61,15 +69,39 @@ def paired_bootstrap(per_seq_a, per_seq_b, weights=None, n_boot: int = 2000, see
     return {"diff": diff, "lo": float(lo), "hi": float(hi), "n": n}
 
 
+def protocol_units(table: pd.DataFrame, metric: str, protocol) -> tuple[pd.Series, pd.Series | None]:
+    """The units ``protocol`` averages for ``metric`` and their weights: ``(values, weights)``
+    indexed by sequence (or by video for per-video protocols); weights None = equal.
+
+    ``table``: a per-sequence table indexed by sequence, with the metric column and, when
+    present, ``n_<metric>`` (values per sequence) and ``video``."""
+    count = f"n_{metric}" if f"n_{metric}" in table.columns else "n_frames_scored"
+    if protocol.aggregation == "frames":
+        return table[metric], table[count].astype(float)
+    if protocol.aggregation_unit == "track":
+        return table[metric], None
+    if "video" not in table.columns:
+        raise PosebenchError(f"compare_models: protocol {protocol.id!r} aggregates per video, but the table "
+                             f"has no 'video' column")
+    ok = table[metric].notna() & (table[count] > 0)
+    n = table[count].where(ok, 0).astype(float)
+    weighted = (table[metric].where(ok, 0.0) * n).groupby(table["video"]).sum()
+    total = n.groupby(table["video"]).sum()
+    return (weighted / total.where(total > 0)), None
+
+
 def compare_models(per_sequence_tables: dict[str, pd.DataFrame], metrics, baseline: str | None = None,
                    weight_column: str | None = "n_frames_scored", n_boot: int = 2000, seed: int = 0,
-                   ci: float = 0.95) -> pd.DataFrame:
+                   ci: float = 0.95, protocol=None) -> pd.DataFrame:
     """Paired bootstrap for every model pair (or every model against ``baseline``).
 
     ``per_sequence_tables``: model -> :attr:`ScoreResult.per_sequence` (a ``sequence``
-    column plus metric columns). ``weight_column``: frames per sequence for frame-weighted
-    differences (None: sequences weigh the same). Returns a DataFrame with columns
-    model_a, model_b, metric, diff (A − B), ci_lo, ci_hi, n.
+    column plus metric columns). ``protocol``: the :class:`Protocol` the tables were
+    scored under; the differences are then weighted as it aggregates
+    (:func:`protocol_units`) and ``weight_column`` is ignored. Without it,
+    ``weight_column`` gives frames per sequence for frame-weighted differences (None:
+    sequences weigh the same). Returns a DataFrame with columns model_a, model_b, metric,
+    diff (A − B), ci_lo, ci_hi, n (units used).
     """
     models = list(per_sequence_tables)
     if baseline is not None and baseline not in per_sequence_tables:
@@ -91,12 +123,16 @@ def compare_models(per_sequence_tables: dict[str, pd.DataFrame], metrics, baseli
             if set(ta.index) != set(tb.index):
                 only = sorted(set(ta.index) ^ set(tb.index), key=str)[:5]
                 raise PosebenchError(f"compare_models: {a!r} and {b!r} cover different sequences, e.g. {only}")
-            weights = None
-            if weight_column is not None:
-                if weight_column not in ta.columns:
-                    raise PosebenchError(f"compare_models: table of {a!r} has no weight column {weight_column!r}")
-                weights = ta[weight_column].astype(float)
-            r = paired_bootstrap(ta[m], tb[m], weights=weights, n_boot=n_boot, seed=seed, ci=ci)
+            if protocol is not None:
+                va, weights = protocol_units(ta, m, protocol)
+                vb, _ = protocol_units(tb, m, protocol)
+            else:
+                va, vb, weights = ta[m], tb[m], None
+                if weight_column is not None:
+                    if weight_column not in ta.columns:
+                        raise PosebenchError(f"compare_models: table of {a!r} has no weight column {weight_column!r}")
+                    weights = ta[weight_column].astype(float)
+            r = paired_bootstrap(va, vb, weights=weights, n_boot=n_boot, seed=seed, ci=ci)
             rows.append({"model_a": a, "model_b": b, "metric": m, "diff": r["diff"],
                          "ci_lo": r["lo"], "ci_hi": r["hi"], "n": r["n"]})
     return pd.DataFrame(rows, columns=["model_a", "model_b", "metric", "diff", "ci_lo", "ci_hi", "n"])

@@ -167,7 +167,7 @@ def check_units(joints_m: np.ndarray, where: str, fld: str = "joints3d_m") -> No
     lo, hi = PLAUSIBLE_BONE_M
     if not lo <= median <= hi:
         hint = " (millimetres? use --units mm, or convert the file to metres)" if median > hi else ""
-        raise ShapeError(f"{where} field {fld!r}: median bone length {median:.4g} is not a person's in metres "
+        raise ShapeError(f"{where}, field {fld!r}: median bone length {median:.4g} is not a person's in metres "
                          f"([{lo}, {hi}]){hint}")
 
 

@@ -29,12 +29,14 @@ import torch
 from torch.utils.data import DataLoader, Sampler
 
 from posebench.config import check_keys
-from posebench.errors import PosebenchError
+from posebench.devices import check_device
+from posebench.errors import ConfigError, PosebenchError
 from posebench.models.base import PoseModel
 from posebench.nn.losses import NonFiniteLossError, check_finite
 from posebench.training import distributed as ddp
 from posebench.training.checkpoint import load_checkpoint, restore_rng, rng_state, save_checkpoint
 from posebench.training.logging import MetricsLogger, get_logger
+from posebench.training.run_folder import run_folder
 from posebench.training.seeding import MAX_SEED, check_seed, seed_everything
 from posebench.training.windows import TrackWindows, collate_windows
 
@@ -63,23 +65,64 @@ class TrainConfig:
     select_metric: str = "pa_mpjpe"  # lower is better
     scheduler: str = "none"  # "none" | "plateau" (ReduceLROnPlateau on the val metric)
     plateau_factor: float = 0.1
-    plateau_patience: int = 5
+    plateau_patience: int = field(default=5, metadata={"min": 0})  # 0: reduce after one bad validation
     protocol: str = "posebench"  # validation protocol
     val_batch_size: int = 32
 
     def __post_init__(self):
-        self.seed = check_seed(self.seed)
+        """Every value checked, naming the ``train.KEY`` to fix and what it accepts (a ConfigError,
+        exit code 2 at the command line): bad values used to surface as tracebacks mid-run, or -
+        ``grad_clip=-1`` - as gradient ascent."""
+        for name in ("steps", "batch_size", "checkpoint_every", "log_every", "val_batch_size"):
+            _int_at_least(name, getattr(self, name), 1)
+        for name in ("num_workers", "plateau_patience"):
+            _int_at_least(name, getattr(self, name), 0)
+        if self.window_stride is not None:
+            _int_at_least("window_stride", self.window_stride, 1)
+        if self.val_every != "epoch":
+            _int_at_least("val_every", self.val_every, 1, also="or 'epoch'")
+        _number("lr", self.lr, low=0.0, low_open=True)
+        _number("weight_decay", self.weight_decay, low=0.0)
+        if self.grad_clip is not None:
+            _number("grad_clip", self.grad_clip, low=0.0, low_open=True, also="or None (no clipping)")
+        _number("plateau_factor", self.plateau_factor, low=0.0, low_open=True, high=1.0, high_open=True)
+        for name in ("amp",):
+            if not isinstance(getattr(self, name), bool):
+                raise ConfigError(f"train.{name} must be True or False, got {getattr(self, name)!r}")
+        for name in ("select_metric", "protocol"):
+            if not isinstance(getattr(self, name), str) or not getattr(self, name):
+                raise ConfigError(f"train.{name} must be a non-empty string, got {getattr(self, name)!r}")
         if self.scheduler not in SCHEDULERS:
-            raise PosebenchError(f"TrainConfig.scheduler must be one of {SCHEDULERS}, got {self.scheduler!r}")
-        if not (isinstance(self.val_every, int) and self.val_every > 0) and self.val_every != "epoch":
-            raise PosebenchError(f"TrainConfig.val_every must be a positive int or 'epoch', got {self.val_every!r}")
-        for name in ("steps", "batch_size", "checkpoint_every", "log_every"):
-            if int(getattr(self, name)) < 1:
-                raise PosebenchError(f"TrainConfig.{name} must be >= 1, got {getattr(self, name)!r}")
+            raise ConfigError(f"train.scheduler must be one of {SCHEDULERS}, got {self.scheduler!r}")
+        try:
+            self.seed = check_seed(self.seed)
+        except PosebenchError as exc:
+            raise ConfigError(f"train.{exc}") from None
+        if self.device is not None:
+            self.device = check_device(self.device, option="train.device")
 
     @classmethod
     def from_dict(cls, d: dict | None) -> "TrainConfig":
-        return cls(**check_keys("training options", d, cls))
+        return cls(**check_keys("config section 'train'", d, cls))
+
+
+def _int_at_least(name: str, value, low: int, also: str = "") -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+        raise ConfigError(f"train.{name} must be an integer >= {low}{' ' + also if also else ''}, got {value!r}")
+
+
+def _number(name: str, value, *, low: float | None = None, high: float | None = None, low_open: bool = False,
+            high_open: bool = False, also: str = "") -> None:
+    ok = not isinstance(value, bool) and isinstance(value, (int, float, np.integer, np.floating)) and math.isfinite(value)
+    if ok and low is not None:
+        ok = value > low if low_open else value >= low
+    if ok and high is not None:
+        ok = value < high if high_open else value <= high
+    if not ok:
+        left = "" if low is None else f"{'>' if low_open else '>='} {low:g}"
+        right = "" if high is None else f"{'<' if high_open else '<='} {high:g}"
+        bounds = " and ".join(b for b in (left, right) if b)
+        raise ConfigError(f"train.{name} must be a finite number {bounds}{' ' + also if also else ''}, got {value!r}")
 
 
 @dataclass
@@ -132,8 +175,9 @@ class StepBatchSampler(Sampler):
 def validate(model: PoseModel, val_tracks, cfg: TrainConfig, device: str) -> dict[str, float]:
     """Score ``model`` on the validation tracks (VAL split only) with the harness's evaluation."""
     from posebench.evaluation import evaluate
+    from posebench.registry import get_protocol
 
-    result = evaluate(model, val_tracks, split="val", protocol=cfg.protocol, device=device,
+    result = evaluate(model, val_tracks, split="val", protocol=get_protocol(cfg.protocol), device=device,
                       batch_size=cfg.val_batch_size)
     return {k: float(v) for k, v in result.summary.items() if isinstance(v, (int, float, np.floating))}
 
@@ -152,15 +196,24 @@ def _step_schedulers(schedulers: dict, metric: float) -> None:
 
 
 def fit(model: PoseModel, train_tracks, val_tracks, cfg: TrainConfig, out_dir: str | Path, *,
-        resume: bool = False, progress: bool = True, extra_state: dict | None = None) -> TrainResult:
+        resume: bool = False, progress: bool = True, extra_state: dict | None = None,
+        overwrite: bool = False) -> TrainResult:
     """Train ``model`` for ``cfg.steps`` optimiser steps; see the module docstring.
 
     ``train_tracks``/``val_tracks``: lists of :class:`Track` (``val_tracks`` may be None or empty:
     no validation, no best.pt). ``extra_state``: ``{name: obj}`` with ``state_dict()`` and
     ``load_state_dict()`` saved in and restored from the checkpoint (e.g. a motion-data cursor).
-    ``resume=True`` continues from ``out_dir/last.pt`` (an error when it does not exist).
+    ``resume=True`` continues from ``out_dir/last.pt`` (an error when it does not exist, or when
+    it was trained with another seed). ``out_dir`` is held for the run (:mod:`run_folder`): a
+    second writer fails, and a fresh run into a folder that holds one fails unless ``overwrite``.
     """
-    out_dir = Path(out_dir)
+    with run_folder(out_dir, resume=resume, overwrite=overwrite):
+        return _fit(model, train_tracks, val_tracks, cfg, Path(out_dir), resume=resume, progress=progress,
+                    extra_state=extra_state)
+
+
+def _fit(model: PoseModel, train_tracks, val_tracks, cfg: TrainConfig, out_dir: Path, *, resume: bool,
+         progress: bool, extra_state: dict | None) -> TrainResult:
     log = get_logger()
     ctx = ddp.init_distributed(cfg.device or default_device())
     device = ctx.device
