@@ -1,12 +1,20 @@
-"""Read a video and detect one person's 2D body keypoints per frame (LSP-14, pixels + confidence).
+"""Read a video and detect every person's 2D body keypoints per frame (LSP-14, pixels + confidence).
 
 Frames are read with OpenCV (``cv2``, already a dependency). The detector is MediaPipe's
 PoseLandmarker (:class:`MediaPipePoseDetector`); ``mediapipe`` is imported only when one is
 made, so the rest of posebench works without it. Any object with the
 :class:`KeypointDetector` method can stand in for it (tests use a recorded double).
 
-One person is tracked: the landmarker runs in VIDEO mode with ``num_poses=1``, so each frame
-has at most one result; a frame without one gets confidence 0 on every joint.
+Several people: the landmarker runs in VIDEO mode with ``num_poses`` (default 4) poses per
+frame, so a frame has 0 .. num_poses detections, in no particular order. Linking them into one
+track per person is :mod:`posebench.tracking`'s job.
+
+Telemetry: mediapipe >= 0.10.3x wheels send usage metrics to Google (Clearcut,
+``play.googleapis.com``) when a landmarker closes; there is no documented switch. While a
+:class:`MediaPipePoseDetector` is open, posebench points ``https_proxy``/``HTTPS_PROXY`` at a
+closed local port (``http://127.0.0.1:9``) so that call fails at once instead of sending (and
+instead of stalling ~10 s where DNS drops packets); the variables are restored on close.
+``allow_telemetry=True`` (``posebench demo --allow-mediapipe-telemetry``) leaves them alone.
 
 MediaPipe's 33 landmarks -> LSP-14 (:func:`landmarks_to_lsp14`), the person's left/right in both:
 
@@ -47,7 +55,7 @@ from posebench.errors import DataFormatError, PosebenchError, ShapeError
 
 MEDIAPIPE_INSTALL = ("pip install --no-deps mediapipe==1.2.3 'absl-py~=2.3' 'flatbuffers~=25.9' certifi "
                      "(with opencv-python-headless already installed; --no-deps keeps pip from adding "
-                     "opencv-contrib-python and sounddevice)")
+                     "opencv-contrib-python and sounddevice), or pip install 'posebench-hmr[demo]'")
 DETECTOR_MODEL_ENV = "POSEBENCH_DETECTOR_MODEL"
 
 MEDIAPIPE_POSE33_NAMES: tuple[str, ...] = (
@@ -143,10 +151,11 @@ def iter_frames(path: str | os.PathLike, max_frames: int | None = None) -> Itera
 # -- detectors -------------------------------------------------------------------------------
 
 class KeypointDetector(Protocol):
-    """Finds one person in a frame. Frames come in order with increasing timestamps."""
+    """Finds people in a frame. Frames come in order with increasing timestamps."""
 
     def detect(self, frame_rgb: np.ndarray, timestamp_ms: int) -> np.ndarray | None:
-        """(H, W, 3) uint8 RGB -> (33, 3) MediaPipe landmarks ``[x_px, y_px, score]``, or None."""
+        """(H, W, 3) uint8 RGB -> (P, 33, 3) MediaPipe landmarks ``[x_px, y_px, score]`` per person
+        (a single (33, 3) person is accepted too), or None when nobody is found."""
         ...
 
 
@@ -174,27 +183,44 @@ def import_mediapipe():
     return mediapipe
 
 
+TELEMETRY_BLOCK_PROXY = "http://127.0.0.1:9"
+_PROXY_VARS = ("https_proxy", "HTTPS_PROXY")
+
+
 class MediaPipePoseDetector:
-    """MediaPipe PoseLandmarker in VIDEO mode, one person; use as a context manager (or call close()).
+    """MediaPipe PoseLandmarker in VIDEO mode, up to ``num_poses`` people per frame; use as a
+    context manager (or call close()). Telemetry is blocked unless ``allow_telemetry`` (module
+    docstring)."""
 
-    Note: mediapipe >= 0.10.3x wheels send usage metrics to Google when the landmarker is
-    closed (see ../shared/models/mediapipe/README.md); ``https_proxy=http://127.0.0.1:9``
-    in the environment stops that.
-    """
-
-    def __init__(self, model_path: str | os.PathLike):
+    def __init__(self, model_path: str | os.PathLike, num_poses: int = 4, allow_telemetry: bool = False):
         mp = import_mediapipe()
         from mediapipe.tasks.python import vision
         from mediapipe.tasks.python.core.base_options import BaseOptions
 
         self.model_path = Path(model_path)
+        self.num_poses = int(num_poses)
         self._mp = mp
+        self._landmarker = None
+        self._saved_env: dict[str, str | None] | None = None
+        if not allow_telemetry:
+            self._saved_env = {k: os.environ.get(k) for k in _PROXY_VARS}
+            os.environ.update({k: TELEMETRY_BLOCK_PROXY for k in _PROXY_VARS})
         try:
             self._landmarker = vision.PoseLandmarker.create_from_options(vision.PoseLandmarkerOptions(
                 base_options=BaseOptions(model_asset_path=str(self.model_path)),
-                running_mode=vision.RunningMode.VIDEO, num_poses=1))
+                running_mode=vision.RunningMode.VIDEO, num_poses=self.num_poses))
         except Exception as exc:  # mediapipe raises RuntimeError/ValueError with its own text
+            self._restore_env()
             raise PosebenchError(f"{self.model_path}: MediaPipe cannot load this PoseLandmarker bundle: {exc}") from exc
+
+    def _restore_env(self) -> None:
+        if self._saved_env is not None:
+            for k, v in self._saved_env.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+            self._saved_env = None
 
     def detect(self, frame_rgb: np.ndarray, timestamp_ms: int) -> np.ndarray | None:
         height, width = frame_rgb.shape[:2]
@@ -203,13 +229,16 @@ class MediaPipePoseDetector:
         if not result.pose_landmarks:
             return None
         # MediaPipe gives x, y normalised to the image width and height.
-        return np.array([[lm.x * width, lm.y * height, lm.visibility] for lm in result.pose_landmarks[0]],
-                        dtype=np.float32)
+        return np.array([[[lm.x * width, lm.y * height, lm.visibility] for lm in person]
+                         for person in result.pose_landmarks], dtype=np.float32)
 
     def close(self) -> None:
-        if self._landmarker is not None:
-            self._landmarker.close()
-            self._landmarker = None
+        try:
+            if self._landmarker is not None:
+                self._landmarker.close()
+                self._landmarker = None
+        finally:
+            self._restore_env()
 
     def __enter__(self) -> Self:
         return self
@@ -267,22 +296,27 @@ def landmarks_to_lsp14(landmarks: np.ndarray, image_wh: tuple[int, int],
 
 @dataclass
 class VideoDetections:
-    """One person's detections over a video.
+    """Every detection in a video, frame by frame.
 
-    landmarks33_px (T, 33, 3) ``[x_px, y_px, score]``, zeros where nothing was detected;
-    detected (T,) bool; kp2d_px (T, 14, 3) LSP-14 pixels + confidence; fps; image_wh.
+    landmarks33_px: per frame (P_t, 33, 3) ``[x_px, y_px, score]``; kp2d_px: per frame
+    (P_t, 14, 3) LSP-14 pixels + confidence (:func:`landmarks_to_lsp14`); fps; image_wh.
     """
 
     name: str
+    path: Path
     fps: float
     image_wh: tuple[int, int]
-    landmarks33_px: np.ndarray
-    detected: np.ndarray
-    kp2d_px: np.ndarray
+    landmarks33_px: list[np.ndarray]
+    kp2d_px: list[np.ndarray]
     seconds: float = 0.0  # wall time spent reading + detecting
 
     def __len__(self) -> int:
-        return int(self.detected.shape[0])
+        return len(self.landmarks33_px)
+
+    @property
+    def people_per_frame(self) -> np.ndarray:
+        """(T,) number of detections per frame."""
+        return np.array([len(p) for p in self.landmarks33_px], np.int64)
 
 
 def frame_timestamp_ms(index: int, fps: float) -> int:
@@ -291,15 +325,29 @@ def frame_timestamp_ms(index: int, fps: float) -> int:
     return max(round(index * 1000.0 / fps), int(index))
 
 
+def _as_people(found, path: Path, i: int) -> np.ndarray:
+    """A detector's answer -> (P, 33, 3) float32."""
+    if found is None:
+        return np.zeros((0, NUM_LANDMARKS, 3), np.float32)
+    found = np.asarray(found, dtype=np.float32)
+    if found.shape == (NUM_LANDMARKS, 3):
+        found = found[None]
+    if found.ndim != 3 or found.shape[1:] != (NUM_LANDMARKS, 3):
+        raise ShapeError(f"{path}: frame {i}: detector returned landmarks of shape {found.shape}, "
+                         f"expected (P, 33, 3) or (33, 3)")
+    return found
+
+
 def detect_video(path: str | os.PathLike, detector: KeypointDetector, *, fps: float | None = None,
                  max_frames: int | None = None, min_visibility: float = MIN_VISIBILITY,
                  progress: bool = False) -> VideoDetections:
-    """Run ``detector`` over every frame of the video (at most ``max_frames``); LSP-14 keypoints per frame."""
+    """Run ``detector`` over every frame of the video (at most ``max_frames``); LSP-14 keypoints of
+    every detection per frame."""
     import time
 
     info = read_video_info(path, fps=fps)
     start = time.perf_counter()
-    landmarks, detected = [], []
+    landmarks = []
     frames = iter_frames(path, max_frames)
     if progress:
         from tqdm.auto import tqdm
@@ -310,19 +358,10 @@ def detect_video(path: str | os.PathLike, detector: KeypointDetector, *, fps: fl
         if frame.shape[1] != info.width or frame.shape[0] != info.height:
             raise DataFormatError(info.path, f"frame {i} is {frame.shape[1]}x{frame.shape[0]}, the file says "
                                               f"{info.width}x{info.height}", field="frame size")
-        found = detector.detect(frame, frame_timestamp_ms(i, info.fps))
-        if found is not None:
-            found = np.asarray(found, dtype=np.float32)
-            if found.shape != (NUM_LANDMARKS, 3):
-                raise ShapeError(f"{info.path}: frame {i}: detector returned landmarks of shape {found.shape}, "
-                                 f"expected (33, 3)")
-        detected.append(found is not None)
-        landmarks.append(found if found is not None else np.zeros((NUM_LANDMARKS, 3), np.float32))
+        landmarks.append(_as_people(detector.detect(frame, frame_timestamp_ms(i, info.fps)), info.path, i))
     if not landmarks:
         raise DataFormatError(info.path, "no frame could be read")
-    lm = np.stack(landmarks)
-    det = np.asarray(detected, bool)
-    kp = landmarks_to_lsp14(lm, info.image_wh, min_visibility)
-    kp[~det] = 0.0
-    return VideoDetections(name=info.path.stem, fps=info.fps, image_wh=info.image_wh, landmarks33_px=lm,
-                           detected=det, kp2d_px=kp, seconds=time.perf_counter() - start)
+    kp = [landmarks_to_lsp14(lm, info.image_wh, min_visibility) if len(lm) else np.zeros((0, 14, 3), np.float32)
+          for lm in landmarks]
+    return VideoDetections(name=info.path.stem, path=info.path, fps=info.fps, image_wh=info.image_wh,
+                           landmarks33_px=landmarks, kp2d_px=kp, seconds=time.perf_counter() - start)

@@ -1,14 +1,12 @@
-"""posebench.video and `posebench demo`: landmarks -> LSP-14, the video reader, the whole command."""
+"""posebench.video: landmarks -> LSP-14, the video reader, detection over a whole video (several people),
+the MediaPipe detector (telemetry blocked). `posebench demo` itself: tests/test_demo.py."""
 from __future__ import annotations
 
-import contextlib
 import os
 from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
-from click.testing import CliRunner
 
 from posebench import video as pv
 from posebench.errors import DataFormatError, PosebenchError, ShapeError
@@ -17,17 +15,11 @@ CLIP = "video/intel_sample_videos/one-by-one-person-detection_cut_006s_14s.mp4"
 DETECTOR_BUNDLE = "models/mediapipe/pose_landmarker_full.task"
 
 
-def realdata_dir() -> Path | None:
-    env = os.environ.get("POSEBENCH_REALDATA")
-    if env:
-        return Path(env)
-    candidate = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
-    return candidate if (candidate / "manifest.json").is_file() else None
-
-
 @pytest.fixture(scope="module")
 def clip_path() -> Path:
-    root = realdata_dir()
+    from conftest import find_realdata_dir
+
+    root = find_realdata_dir()
     if root is None or not (root / CLIP).is_file():
         pytest.skip(f"real video {CLIP} not found (set POSEBENCH_REALDATA or put shared/realdata beside the repo)")
     return root / CLIP
@@ -159,159 +151,48 @@ def test_missing_mediapipe_says_how_to_install(monkeypatch):
         pv.import_mediapipe()
 
 
-# -- the demo command ------------------------------------------------------------------------
+# -- a whole video ---------------------------------------------------------------------------
 
-class RecordedDetector:
-    """A keypoint-detector double: replays landmarks saved in an npz (``landmarks`` (T, 33, 3),
-    ``detected`` (T,)), one frame per call, and records the frames and timestamps it was given."""
+class ListDetector:
+    """A keypoint-detector double: answers frame i with ``answers[i]`` and records the timestamps."""
 
-    def __init__(self, path: Path):
-        with np.load(path) as z:
-            self.landmarks, self.detected = z["landmarks"], z["detected"]
+    def __init__(self, answers):
+        self.answers = answers
         self.timestamps: list[int] = []
-        self.frame_shapes: list[tuple] = []
-        self.closed = False
 
     def detect(self, frame_rgb, timestamp_ms):
-        i = len(self.timestamps)
         self.timestamps.append(timestamp_ms)
-        self.frame_shapes.append(frame_rgb.shape)
-        return self.landmarks[i].copy() if self.detected[i] else None
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.closed = True
+        return self.answers[len(self.timestamps) - 1]
 
 
-def walking_landmarks(n_frames: int) -> np.ndarray:
-    """(T, 33, 3) the hand-made person scaled up and walking right across a 768x432 frame."""
-    base = hand_made_landmarks()
-    lm = np.repeat(base[None], n_frames, axis=0)
-    lm[..., :2] = (lm[..., :2] - [100, 150]) * 1.3 + [250, 220]
-    lm[..., 0] += np.arange(n_frames)[:, None] * 6.0
-    lm[:, 27, 1] += 8 * np.sin(np.arange(n_frames) / 2.0)
-    return lm.astype(np.float32)
+def test_detect_video_keeps_every_person_per_frame(clip_path):
+    one = hand_made_landmarks().astype(np.float32)
+    two = np.stack([one, one + [300, 0, 0]])
+    det = ListDetector([None, one, two, two[:0]])
+    out = pv.detect_video(clip_path, det, max_frames=4)
+    assert len(out) == 4 and out.people_per_frame.tolist() == [0, 1, 2, 0]
+    assert det.timestamps == [0, 100, 200, 300] and out.fps == 10.0 and out.image_wh == (768, 432)
+    assert out.kp2d_px[2].shape == (2, 14, 3) and out.landmarks33_px[0].shape == (0, 33, 3)
+    np.testing.assert_allclose(out.kp2d_px[2][1, :, 0] - out.kp2d_px[2][0, :, 0],
+                               np.where(out.kp2d_px[2][1, :, 2] > 0, 300, 0))
+    np.testing.assert_array_equal(out.kp2d_px[1][0], pv.landmarks_to_lsp14(one, (768, 432)))
+    with pytest.raises(ShapeError, match="frame 0"):
+        pv.detect_video(clip_path, ListDetector([np.zeros((2, 17, 3))]), max_frames=1)
 
 
-def _tiny_checkpoint(tmp_path: Path) -> Path:
-    from posebench.registry import build_model
-    from posebench.training.checkpoint import save_checkpoint
-
-    torch.manual_seed(0)
-    model = build_model("meva-test", {"input_dim": 73})
-    return save_checkpoint(tmp_path / "meva-test.pt", model_name="meva-test", model=model, hparams=model.hparams,
-                           rng_state=False)
-
-
-def _run_cli(args):
-    from posebench.cli.main import cli
-
-    return CliRunner().invoke(cli, args, catch_exceptions=False)
-
-
-def test_demo_end_to_end_with_a_recorded_detector(clip_path, tmp_path, monkeypatch):
-    from posebench.data.observations import observe_keypoints
-    from posebench.data.track import Track
-    from posebench.evaluation import predict_track
-    from posebench.training.checkpoint import load_model
-
-    n = 20  # 2 s of the 10 fps clip
-    detected = np.ones(n, bool)
-    detected[[0, 7, 8]] = False
-    recorded = tmp_path / "recorded.npz"
-    np.savez(recorded, landmarks=walking_landmarks(n), detected=detected)
-    doubles = []
-
-    def open_recorded(detector_model):
-        assert detector_model is None  # not given on the command line
-        doubles.append(RecordedDetector(recorded))
-        return doubles[-1]
-
-    monkeypatch.setattr("posebench.cli.demo.open_detector", open_recorded)
-    ckpt = _tiny_checkpoint(tmp_path)
-    out = tmp_path / "out"
-    result = _run_cli(["demo", str(clip_path), "--model", "meva-test", "--checkpoint", str(ckpt), "--out", str(out),
-                       "--max-frames", str(n), "--device", "cpu"])
-    assert result.exit_code == 0, result.output
-    assert f"{n} frames at 10 fps, a person detected in {n - 3}" in result.output
-    det = doubles[0]
-    assert det.closed and det.timestamps == [100 * i for i in range(n)] and det.frame_shapes[0] == (432, 768, 3)
-
-    stem = clip_path.stem
-    z = dict(np.load(out / f"{stem}_pose.npz"))
-    assert float(z["fps"]) == 10.0 and tuple(z["image_wh"]) == (768, 432) and str(z["model"]) == "meva-test"
-    np.testing.assert_array_equal(z["detected"], detected)
-    expected_kp = pv.landmarks_to_lsp14(walking_landmarks(n), (768, 432))
-    expected_kp[~detected] = 0
-    np.testing.assert_array_equal(z["kp2d_px"], expected_kp)
-    np.testing.assert_array_equal(z["confidence"][~detected], 0)
-    assert (z["confidence"][detected] > 0).all()
-    obs = observe_keypoints(expected_kp, (768, 432))
-    np.testing.assert_array_equal(z["features"], obs.features)
-    np.testing.assert_array_equal(z["bbox_px"], obs.bbox_px)
-    # The model output is what predict_track gives on those features (posebench-v1: full coverage).
-    model = load_model(ckpt)
-    pred = predict_track(model, Track(name=stem, fps=10.0, features=obs.features), policy="full", device="cpu")
-    np.testing.assert_allclose(z["joints_lsp14_m"], pred.joints_lsp14_m, atol=1e-6)
-    np.testing.assert_allclose(z["rotmat"], pred.rotmat, atol=1e-6)
-    assert z["joints24_m"].shape == (n, 24, 3) and z["betas"].shape == (n, 10) and z["covered"].all()
-    assert np.isfinite(z["joints_lsp14_m"]).all()
-
-    import cv2
-
-    cap = cv2.VideoCapture(str(out / f"{stem}_overlay.mp4"))
-    assert int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) == n and int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)) == 768 + 432
-    cap.release()
-    sheet = cv2.imread(str(out / f"{stem}_sheet.png"))
-    assert sheet is not None and sheet.shape[1] > 800
-    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temporary files left
-
-
-def test_demo_errors(clip_path, tmp_path, monkeypatch):
-    monkeypatch.setenv("POSEBENCH_CACHE", str(tmp_path / "cache"))
-    result = CliRunner().invoke(__import__("posebench.cli.main", fromlist=["cli"]).cli,
-                                ["demo", str(clip_path), "--model", "meva"])
-    assert result.exit_code != 0
-    assert "posebench train meva --dataset cmu --seed 0" in result.output
-    ckpt = _tiny_checkpoint(tmp_path)
-    result = CliRunner().invoke(__import__("posebench.cli.main", fromlist=["cli"]).cli,
-                                ["demo", str(clip_path), "--model", "meva", "--checkpoint", str(ckpt)])
-    assert result.exit_code != 0 and "belongs to model 'meva-test'" in result.output
-
-    # A video in which nobody is found.
-    monkeypatch.setattr("posebench.cli.demo.open_detector", lambda _: contextlib.nullcontext(NobodyDetector()))
-    result = CliRunner().invoke(__import__("posebench.cli.main", fromlist=["cli"]).cli,
-                                ["demo", str(clip_path), "--model", "meva-test", "--checkpoint", str(ckpt),
-                                 "--max-frames", "5", "--out", str(tmp_path / "o")])
-    assert result.exit_code != 0 and "no person detected in any of its 5 frames" in result.output
-
-
-class NobodyDetector:
-    def detect(self, frame_rgb, timestamp_ms):
-        return None
-
-
-def test_demo_with_mediapipe_on_the_real_clip(clip_path, tmp_path):
+def test_mediapipe_detector_blocks_telemetry_while_open(monkeypatch):
     pytest.importorskip("mediapipe")
-    bundle = realdata_dir().parent / "models" / "mediapipe" / "pose_landmarker_full.task"
-    if not bundle.is_file():
-        pytest.skip(f"MediaPipe bundle not found at {bundle}")
-    ckpt = _tiny_checkpoint(tmp_path)
-    out = tmp_path / "out"
-    result = _run_cli(["demo", str(clip_path), "--model", "meva-test", "--checkpoint", str(ckpt), "--out", str(out),
-                       "--detector-model", str(bundle), "--max-frames", "20", "--no-overlay", "--device", "cpu"])
-    assert result.exit_code == 0, result.output
-    z = np.load(out / f"{clip_path.stem}_pose.npz")
-    # The woman walks into view at about 0.6 s and is seen from then on (one person in the whole cut).
-    assert z["detected"][8:].all() and not z["detected"][:4].any()
-    kp = z["kp2d_px"][z["detected"]]
-    ok = kp[..., 2] > 0
-    assert ok.mean() > 0.75 and (kp[..., 2][ok] >= 0.55).all()
-    assert (kp[..., 0][ok] < 768).all() and (kp[..., 1][ok] < 432).all()
-    # Upright: the headtop above the neck above the hips above the ankles, where all are seen.
-    y = np.where(ok, kp[..., 1], np.nan)
-    head, neck, hips, ankles = (np.nanmedian(y[:, joints]) for joints in ([13], [12], [2, 3], [0, 5]))
-    assert head < neck < hips < ankles
-    assert not (out / f"{clip_path.stem}_overlay.mp4").exists()
+    from conftest import find_realdata_dir
+
+    root = find_realdata_dir()
+    bundle = root.parent / "models" / "mediapipe" / "pose_landmarker_full.task" if root else None
+    if bundle is None or not bundle.is_file():
+        pytest.skip("MediaPipe bundle not found")
+    monkeypatch.setenv("https_proxy", "http://proxy.example:3128")
+    monkeypatch.delenv("HTTPS_PROXY", raising=False)
+    with pv.MediaPipePoseDetector(bundle, num_poses=2) as det:
+        assert os.environ["https_proxy"] == os.environ["HTTPS_PROXY"] == pv.TELEMETRY_BLOCK_PROXY
+        assert det.detect(np.zeros((64, 64, 3), np.uint8), 0) is None
+    assert os.environ["https_proxy"] == "http://proxy.example:3128" and "HTTPS_PROXY" not in os.environ
+    with pv.MediaPipePoseDetector(bundle, allow_telemetry=True):
+        assert os.environ["https_proxy"] == "http://proxy.example:3128"
