@@ -16,7 +16,16 @@ Ground truth is in the camera frame (OpenCV axes): ``joints3d_m`` LSP-14, ``join
 body model exactly (``body(betas, pose_rotmat, transl_cam_m)`` gives ``joints24_m``).
 ``meta["gt_kp2d"]`` holds the noise-free keypoints normalised with the same box as ``kp2d``.
 
-The build runs once per (trial list, severity, seed, cameras, code version, body-model
+Two versions of the benchmark (``version``): **v2** (default) sees the body through the
+detector model of :mod:`posebench.data.detector_noise`: COCO-17 keypoints placed on the body by
+its offset model, projected, given the errors of a named ``preset`` (``aistpp`` default,
+``h36m-hrnet``, ``gt``) at ``severity``, and turned into LSP-14 as a detector pipeline does
+(COCO hips, neck from the shoulders, head top from the face). ``meta["gt_kp2d"]`` stays the
+projection of the scored LSP-14 joints (the clean 2D training target). **v1** is the original
+white-noise model of :mod:`posebench_datasets.cmu_observations`, kept bit-identical so old
+results stay reproducible (``version="v1"``; the ``cmu-v1`` / ``cmu-quick-v1`` names).
+
+The build runs once per (version, preset, trial list, severity, seed, cameras, code version, body-model
 parameters) and is cached atomically as ``POSEBENCH_CACHE/cmu/<build-id>.npz``; later uses
 only read the cache, so the raw files are needed only for the first build. Raw files live
 under ``posebench.paths.dataset_dir("cmu", root)``; :func:`fetch` (``posebench data fetch cmu
@@ -32,7 +41,9 @@ from pathlib import Path
 
 import numpy as np
 
+from posebench.data import detector_noise as dn
 from posebench.data.fetch import FileSpec, fetch_files, is_present
+from posebench.data.noise_stats import NoiseTrack, gt_box_size
 from posebench.data.track import DatasetStatus, MotionClip, Track
 from posebench.errors import PosebenchError
 from posebench.io import atomic_path
@@ -41,8 +52,12 @@ from posebench_datasets import cmu_observations as obs
 from posebench_datasets.cmu_trials import LICENCE, SPLITS, CmuTrial, trials_for
 
 # Bump when anything that changes the built arrays changes (loading, fitting, observation model).
-CODE_VERSION = "cmu-2"
+CODE_VERSION = "cmu-2"  # v1 builds: never change (v1 stays bit-identical)
+CODE_VERSION_V2 = "cmu-v2-1"
+VERSIONS = ("v1", "v2")
+DEFAULT_VERSION = "v2"
 FPS = 30.0
+SUPERVISION_2D = "gt_projection"  # what 2D losses target (posebench.training.windows), for results
 
 
 def all_specs(subset: str = "full") -> list[FileSpec]:
@@ -93,20 +108,29 @@ class CmuBenchmark:
         cameras_per_clip: tracks per trial, one per static camera.
         mirror: when given, missing raw files are fetched from it on first use.
         subset: "full" (the benchmark) or "quick" (a small fixed subset for tests/quick runs).
+        version: "v2" (default: the detector model of posebench.data.detector_noise) or "v1" (the
+            original white-noise model, bit-identical to the first release).
+        preset: v2 detector preset (``aistpp`` default, ``h36m-hrnet``, ``gt``); v1 has none.
     """
 
     fps = FPS
     kp2d_joint_set = "lsp14"
 
     def __init__(self, root=None, *, severity: float = 1.0, seed: int = 0, cameras_per_clip: int = 2,
-                 mirror=None, subset: str = "full"):
+                 mirror=None, subset: str = "full", version: str = DEFAULT_VERSION, preset: str | None = None):
         if not 0.0 <= float(severity) <= 2.0:
             raise PosebenchError(f"cmu: severity must be in [0, 2], got {severity}")
         if subset not in ("full", "quick"):
             raise PosebenchError(f"cmu: unknown subset {subset!r}; known: full, quick")
         if int(cameras_per_clip) < 1:
             raise PosebenchError(f"cmu: cameras_per_clip must be >= 1, got {cameras_per_clip}")
-        self.name = "cmu" if subset == "full" else "cmu-quick"
+        if version not in VERSIONS:
+            raise PosebenchError(f"cmu: unknown version {version!r}; known: {', '.join(VERSIONS)}")
+        if version == "v1" and preset is not None:
+            raise PosebenchError("cmu: version v1 has no detector presets (its noise model is fixed); drop 'preset'")
+        self.version = version
+        self.preset = None if version == "v1" else dn.get_preset(preset or dn.DEFAULT_PRESET).name
+        self.name = ("cmu" if subset == "full" else "cmu-quick") + ("-v1" if version == "v1" else "")
         self.root_arg = root
         self.root = dataset_dir("cmu", root)
         self.severity = float(severity)
@@ -170,12 +194,44 @@ class CmuBenchmark:
         return pd.DataFrame(rows).set_index("split")
 
     def build_id(self) -> str:
-        """Hash of everything the built arrays depend on."""
+        """Hash of everything the built arrays depend on (v1 ids are unchanged from the first release)."""
         trials = [(t.trial, t.file.sha256) for s in SPLITS for t in trials_for(s, self.subset)]
-        key = json.dumps({"trials": trials, "splits": SPLITS, "severity": self.severity, "seed": self.seed,
-                          "cameras": self.cameras_per_clip, "code": CODE_VERSION, "body": _body_params_digest()},
-                         sort_keys=True)
-        return f"{self.subset}-{hashlib.sha256(key.encode()).hexdigest()[:16]}"
+        key = {"trials": trials, "splits": SPLITS, "severity": self.severity, "seed": self.seed,
+               "cameras": self.cameras_per_clip, "code": CODE_VERSION, "body": _body_params_digest()}
+        if self.version == "v1":
+            return f"{self.subset}-{hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]}"
+        key.update(code=CODE_VERSION_V2, preset=self.preset, preset_params=repr(dn.get_preset(self.preset)))
+        digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
+        return f"{self.subset}-v2-{self.preset}-{digest}"
+
+    def describe(self) -> dict:
+        """What results.json should record about this benchmark build."""
+        return {"dataset": self.name, "build_id": self.build_id(), "benchmark_version": self.version,
+                "preset": self.preset if self.version == "v2" else "v1-white", "severity": self.severity,
+                "seed": self.seed, "fps": FPS, "supervision_2d": SUPERVISION_2D}
+
+    def noise_tracks(self, split: str = "test") -> list[NoiseTrack]:
+        """Detections against the noise-free projections of the detector's own keypoints, for noise-stats.
+
+        v2: COCO-17 (the 12 limb joints scored); v1: LSP-14 (its detector reports the scored joints).
+        """
+        data = self._load()
+        self._check_split(split)
+        out = []
+        for i, tr in enumerate(data["meta"]["tracks"]):
+            if data["meta"]["trials"][tr["trial_index"]]["split"] != split:
+                continue
+            a, b = data["track_offsets"][i], data["track_offsets"][i + 1]
+            if self.version == "v2":
+                det, gt = data["det_coco_px"][a:b], data["gt_coco_px"][a:b]
+                scored, pairs = dn.LIMB12_COCO, dn.COCO17_PAIRS
+            else:
+                det, gt = data["kp2d_px"][a:b], data["gt_kp2d_px"][a:b]
+                scored, pairs = tuple(range(12)), ((5, 0), (4, 1), (3, 2), (11, 6), (10, 7), (9, 8))
+            valid = gt[..., 2] > 0
+            out.append(NoiseTrack(det_px=det, gt_px=gt[..., :2], gt_valid=valid, box_px=gt_box_size(gt[..., :2], valid),
+                                  fps=FPS, scored=scored, pairs=pairs, name=tr["name"]))
+        return out
 
     def cache_path(self) -> Path:
         return cache_dir() / "cmu" / f"{self.build_id()}.npz"
@@ -226,11 +282,14 @@ class CmuBenchmark:
         body = get_body_model("skeleton")
         trial_infos, track_infos = [], []
         per_trial: dict[str, list] = {k: [] for k in ("rotmat_local", "transl_m", "joints24_world_m", "lsp14_world_m")}
-        per_track: dict[str, list] = {k: [] for k in ("kp2d_px", "gt_kp2d_px", "bbox", "outlier", "swapped")}
+        track_keys = ("kp2d_px", "gt_kp2d_px", "bbox", "outlier", "swapped")
+        if self.version == "v2":
+            track_keys += ("det_coco_px", "gt_coco_px")
+        per_track: dict[str, list] = {k: [] for k in track_keys}
         betas_all, pelvis_all, cameras = [], [], []
         for split in SPLITS:
             for trial in trials_for(split, self.subset):
-                motion = build_motion(trial, self.root, body)
+                motion = build_motion(trial, self.root, body, with_coco=self.version == "v2")
                 ti = len(trial_infos)
                 trial_infos.append({"trial": trial.trial, "subject": trial.subject, "split": split,
                                     "description": trial.description, "file": trial.file.relpath})
@@ -241,7 +300,11 @@ class CmuBenchmark:
                 for c in range(self.cameras_per_clip):
                     rng = np.random.default_rng(_trial_seed(self.seed, trial.trial, c))
                     cam = obs.sample_camera(rng, motion["joints24_world_m"], self.severity)
-                    view = observe(cam, motion["lsp14_world_m"], rng, self.severity)
+                    if self.version == "v1":
+                        view = observe(cam, motion["lsp14_world_m"], rng, self.severity)
+                    else:
+                        view = observe_v2(cam, motion["lsp14_world_m"], motion["coco17_world_m"], rng,
+                                          self.preset, self.severity)
                     track_infos.append({"index": len(track_infos), "trial_index": ti, "camera_index": c,
                                         "name": f"{trial.trial}_cam{c}"})
                     cameras.append(cam)
@@ -258,6 +321,8 @@ class CmuBenchmark:
         meta = {"trials": trial_infos, "tracks": track_infos, "cameras": [c.as_dict() for c in cameras],
                 "build_id": self.build_id(), "severity": self.severity, "seed": self.seed,
                 "cameras_per_clip": self.cameras_per_clip, "subset": self.subset, "code_version": CODE_VERSION}
+        if self.version == "v2":
+            meta.update(code_version=CODE_VERSION_V2, benchmark_version="v2", preset=self.preset)
         arrays["meta_json"] = np.array(json.dumps(meta))
         return arrays
 
@@ -284,7 +349,8 @@ class CmuBenchmark:
         meta = {"trial": trial["trial"], "subject": trial["subject"], "split": trial["split"],
                 "description": trial["description"], "source_file": trial["file"], "camera": cam.as_dict(),
                 "camera_index": info["camera_index"], "seed": self.seed, "severity": self.severity,
-                "build_id": data["meta"]["build_id"], "gt_kp2d": gt_kp2d, "bbox_px": bbox,
+                "build_id": data["meta"]["build_id"], "benchmark_version": self.version, "preset": self.preset,
+                "supervision_2d": SUPERVISION_2D, "gt_kp2d": gt_kp2d, "bbox_px": bbox,
                 "kp2d_px": data["kp2d_px"][a:b], "gt_kp2d_px": data["gt_kp2d_px"][a:b],
                 "outlier": data["outlier"][a:b], "swapped": data["swapped"][a:b], "transl_cam_m": transl_cam,
                 "image_wh": (cam.w, cam.h), "body_model": "skeleton"}
@@ -293,11 +359,12 @@ class CmuBenchmark:
                      meta=meta)
 
 
-def build_motion(trial: CmuTrial, root: Path, body) -> dict:
+def build_motion(trial: CmuTrial, root: Path, body, with_coco: bool = False) -> dict:
     """Load one trial at 30 fps and pose the skeleton body model with the subject's fitted betas.
 
     Returns rotmat_local (T, 24, 3, 3), transl_m (T, 3), betas (10,), pelvis_rest_m (3,),
-    joints24_world_m (T, 24, 3), lsp14_world_m (T, 14, 3); SMPL world, +Y up, metres.
+    joints24_world_m (T, 24, 3), lsp14_world_m (T, 14, 3); SMPL world, +Y up, metres; with
+    ``with_coco`` also coco17_world_m (T, 17, 3), the detector's keypoints (detector_noise offset model).
     """
     import torch
 
@@ -313,9 +380,12 @@ def build_motion(trial: CmuTrial, root: Path, body) -> dict:
     with torch.no_grad():
         out = body(b.expand(len(rot), -1), rot, transl)
         pelvis_rest = body.rest_joints(b)[0, 0]
-    return {"rotmat_local": rot.numpy(), "transl_m": transl.numpy(), "betas": np.asarray(betas, np.float64),
-            "pelvis_rest_m": pelvis_rest.numpy(), "joints24_world_m": out.joints24_m.numpy(),
-            "lsp14_world_m": out.lsp14_m.numpy()}
+    motion = {"rotmat_local": rot.numpy(), "transl_m": transl.numpy(), "betas": np.asarray(betas, np.float64),
+              "pelvis_rest_m": pelvis_rest.numpy(), "joints24_world_m": out.joints24_m.numpy(),
+              "lsp14_world_m": out.lsp14_m.numpy()}
+    if with_coco:
+        motion["coco17_world_m"] = dn.coco17_from_body(out.joints24_m.numpy(), out.global_rotmat.numpy())
+    return motion
 
 
 def subject_betas(clip: MotionClip, body) -> np.ndarray:
@@ -356,6 +426,35 @@ def observe(cam: obs.Camera, lsp14_world_m: np.ndarray, rng: np.random.Generator
     gt = np.concatenate([np.where(in_view[..., None], gt_px, 0.0), in_view[..., None]], axis=-1)
     return {"kp2d_px": det.kp2d_px, "gt_kp2d_px": gt.astype(np.float32), "bbox": obs.track_bbox(det.kp2d_px),
             "outlier": det.outlier, "swapped": det.swapped}
+
+
+def observe_v2(cam: obs.Camera, lsp14_world_m: np.ndarray, coco17_world_m: np.ndarray, rng: np.random.Generator,
+               preset: str, severity: float) -> dict:
+    """One camera's view through the v2 detector model (module docstring).
+
+    kp2d_px (T, 14, 3): the detector's COCO-17 output turned into LSP-14; gt_kp2d_px (T, 14, 3): the
+    scored joints' projections + in-view flag; det_coco_px (T, 17, 3) and gt_coco_px (T, 17, 3)
+    (projection + in-view flag) for noise statistics; outlier (T, 17), swapped (T, 8) event masks.
+    """
+    lsp14_cam = cam.to_camera(lsp14_world_m)
+    in_view = cam.in_view(lsp14_cam)
+    gt_px = cam.project(lsp14_cam)
+    coco_cam = cam.to_camera(coco17_world_m)
+    coco_px = cam.project(coco_cam)
+    coco_in = cam.in_view(coco_cam)
+    geometry = dn.geometry_lowconf(coco_cam, coco_px, (cam.w, cam.h))
+    det = dn.simulate(rng, coco_px, coco_in, (cam.w, cam.h), FPS, preset, severity, geometry)
+    kp = dn.derive_lsp14_detections(det.kp_px)
+    if not (kp[..., 2] > 0).any():
+        # sample_camera keeps the subject in view; this guards the box against an empty track
+        kp[..., :2] = np.where(in_view[..., None], gt_px, 0.0)
+        kp[..., 2] = in_view
+    gt = np.concatenate([np.where(in_view[..., None], gt_px, 0.0), in_view[..., None]], axis=-1)
+    gt_coco = np.concatenate([np.where(coco_in[..., None], coco_px, 0.0), coco_in[..., None]], axis=-1)
+    kp = kp.astype(np.float32)
+    return {"kp2d_px": kp, "gt_kp2d_px": gt.astype(np.float32), "bbox": obs.track_bbox(kp),
+            "outlier": det.outlier, "swapped": det.swapped, "det_coco_px": det.kp_px,
+            "gt_coco_px": gt_coco.astype(np.float32)}
 
 
 def _read_cache(path: Path) -> dict:

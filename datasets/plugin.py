@@ -16,13 +16,15 @@ def _lazy(module: str, attr: str):
     return factory
 
 
-def _lazy_quick_cmu():
+def _lazy_cmu(subset: str = "full", version: str | None = None):
+    """The CMU benchmark with a fixed subset (and version); other options (preset, severity) pass through."""
     base = _lazy("cmu", "CmuBenchmark")
+    fixed = {"subset": subset, **({"version": version} if version else {})}
 
     def factory(root=None, **kwargs):
-        return base(root, subset="quick", **kwargs)
+        return base(root, **{**kwargs, **fixed})
 
-    factory.__qualname__ = "cmu.CmuBenchmark(subset='quick')"
+    factory.__qualname__ = "cmu.CmuBenchmark(" + ", ".join(f"{k}={v!r}" for k, v in fixed.items()) + ")"
     return factory
 
 
@@ -43,12 +45,23 @@ CMU_LICENCE = "CMU Graphics Lab Motion Capture Database: free for all uses, no r
 def posebench_register_datasets(register):
     cmu_extras = dict(licence=CMU_LICENCE, fetch=_lazy_function("cmu", "fetch"),
                       show=_lazy_function("cmu_figure", "show"))
-    register("cmu", _lazy("cmu", "CmuBenchmark"), description="CMU mocap benchmark: real motion, synthetic cameras "
-             "and detector noise (fetchable)", **cmu_extras)
+    # Benchmark v2 (default): detector model posebench.data.detector_noise, options preset= (aistpp,
+    # h36m-hrnet, gt) and severity= through a config's dataset_options; v1: the original white noise.
+    register("cmu", _lazy("cmu", "CmuBenchmark"), description="CMU mocap benchmark v2: real motion, synthetic cameras, "
+             "a detector model fitted to real detections (options: preset, severity; fetchable)", **cmu_extras)
     quick_fetch = _lazy_function("cmu", "fetch")
-    register("cmu-quick", _lazy_quick_cmu(), description="A small fixed subset of the CMU benchmark, for tests",
-             **{**cmu_extras, "fetch": lambda root=None, mirror=None: quick_fetch(root=root, mirror=mirror,
-                                                                               subset="quick")})
+    quick_extras = {**cmu_extras, "fetch": lambda root=None, mirror=None: quick_fetch(root=root, mirror=mirror,
+                                                                                       subset="quick")}
+    register("cmu-quick", _lazy_cmu("quick"), description="A small fixed subset of the CMU benchmark v2, for tests",
+             **quick_extras)
+    register("cmu-v1", _lazy_cmu("full", "v1"), description="CMU benchmark v1 (white detector noise), bit-identical "
+             "to the first release, for reproducing old results", **cmu_extras)
+    register("cmu-quick-v1", _lazy_cmu("quick", "v1"), description="The quick subset of CMU benchmark v1",
+             **quick_extras)
+    register("aistpp", _lazy("aistpp", "AistPP"), description="AIST++ real detections (COCO-17 -> LSP-14) with "
+             "multi-view 3D keypoints as GT, 30 fps, test only; scored with protocol aistpp-v1",
+             licence="AIST++ annotations (c) Google LLC, CC BY 4.0; put the annotation release under "
+             "POSEBENCH_DATA/aistpp")
     register("3dpw", _lazy("threedpw", "ThreeDPW"), description="3DPW sequenceFiles/*.pkl (original release)",
              licence="3DPW: non-commercial research licence, download it yourself")
     register("3dpw-vibe", _lazy("vibe_db", "ThreeDPWVibe"), description="VIBE-preprocessed 3dpw_{val,test}_db.pt",
@@ -72,3 +85,19 @@ def posebench_register_datasets(register):
              description="MEVA train_meva_2 minus 3DPW train (not public): train insta + pennaction + mpii3d + "
              "h36m, val/test 3dpw-vibe", licence="licences of insta, pennaction, mpii3d, h36m, 3dpw-vibe "
              "(non-commercial research)")
+
+
+@hookimpl
+def posebench_register_protocols(register):
+    """``aistpp-v1``: how the aistpp test set is scored (declared here, built from the core's Protocol)."""
+    from posebench.metrics.protocols import Protocol
+
+    protocol = Protocol(
+        id="aistpp-v1",
+        description="AIST++ real detections: every frame covered once, frames where the person is detected and "
+                    "the GT exists, frame-pooled means, accelerations within each track; scored on the 12 limb "
+                    "joints COCO and LSP-14 share (LSP-14 0-11), pelvis = mid-hip",
+        joint_source="pred: the model's LSP-14 joints 0-11; GT: keypoints3d_optim (multi-view triangulation of "
+                     "the COCO detections) in the view's camera frame, metres; LSP neck/head top are not scored",
+    )
+    register(protocol.id, protocol, description=protocol.description)

@@ -1,0 +1,127 @@
+"""CMU benchmark v2 (detector model presets) and v1 kept bit-identical."""
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pytest
+
+from posebench.data import detector_noise as dn
+from posebench.data.noise_stats import measure
+
+# Digests of the v1 test split computed on main e1fd5e6, before v2 existed (tracks' names, features,
+# kp2d, joints3d_m, pixel keypoints, GT keypoints and boxes; seed 0, severity 1, 2 cameras).
+V1_QUICK_BUILD_ID = "quick-3f0e3989196ebe43"
+V1_QUICK_TEST_DIGEST = "a20c0a17a6b258af2834336161aba7da0cc3aa1d85bd092f79241792f5fc6d59"
+V1_FULL_BUILD_ID = "full-c4017e08c883f484"
+V1_FULL_TEST_DIGEST = "68940b8571f5613ce817b6c292aa04bd475853fbc20a75525fd1995b533e44af"
+
+
+def split_digest(dataset, split="test") -> str:
+    h = hashlib.sha256()
+    for tr in dataset.tracks(split):
+        h.update(tr.name.encode())
+        for a in (tr.features, tr.kp2d, tr.joints3d_m, tr.meta["kp2d_px"], tr.meta["gt_kp2d_px"], tr.meta["bbox_px"]):
+            h.update(np.ascontiguousarray(a).tobytes())
+    return h.hexdigest()
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory, realdata_dir):
+    base = tmp_path_factory.mktemp("cmu_v2")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("POSEBENCH_CACHE", str(base / "cache"))
+        mp.setenv("POSEBENCH_DATA", str(base / "data"))
+        yield realdata_dir
+
+
+def _quick(realdata, **kw):
+    from posebench_datasets.cmu import CmuBenchmark
+
+    return CmuBenchmark(subset="quick", mirror=realdata, **kw)
+
+
+def test_v1_quick_is_bit_identical_to_the_first_release(env):
+    ds = _quick(env, version="v1")
+    assert ds.build_id() == V1_QUICK_BUILD_ID
+    assert split_digest(ds) == V1_QUICK_TEST_DIGEST
+
+
+@pytest.mark.slow
+def test_v1_full_is_bit_identical_to_the_first_release(env):
+    from posebench_datasets.cmu import CmuBenchmark
+
+    ds = CmuBenchmark(mirror=env, version="v1")
+    assert ds.build_id() == V1_FULL_BUILD_ID
+    assert split_digest(ds) == V1_FULL_TEST_DIGEST
+
+
+def test_names_options_and_build_ids(env):
+    from posebench.errors import PosebenchError
+    from posebench.registry import load_dataset
+
+    assert load_dataset("cmu").version == "v2" and load_dataset("cmu").preset == "aistpp"
+    assert load_dataset("cmu-v1").version == "v1" and load_dataset("cmu-quick-v1").build_id() == V1_QUICK_BUILD_ID
+    ids = {p: load_dataset("cmu-quick", preset=p).build_id() for p in dn.PRESETS}
+    assert len(set(ids.values())) == 3 and all("-v2-" in i for i in ids.values())
+    assert load_dataset("cmu-quick", preset="aistpp", severity=0.5).build_id() != ids["aistpp"]
+    with pytest.raises(PosebenchError, match="unknown detector preset"):
+        load_dataset("cmu-quick", preset="bogus")
+    with pytest.raises(PosebenchError, match="v1 has no detector presets"):
+        load_dataset("cmu-quick-v1", preset="gt")
+    info = load_dataset("cmu-quick", preset="gt", severity=1.0).describe()
+    assert info["preset"] == "gt" and info["benchmark_version"] == "v2" and info["supervision_2d"] == "gt_projection"
+
+
+@pytest.fixture(scope="module")
+def builds(env):
+    return {p: _quick(env, preset=p) for p in dn.PRESETS}
+
+
+def test_v2_tracks_are_detector_keypoints_with_clean_targets(builds):
+    gt, noisy = builds["gt"], builds["aistpp"]
+    tg, tn = gt.tracks("test")[0], noisy.tracks("test")[0]
+    assert tg.features.shape[1] == 73 and tg.kp2d.shape == (len(tg), 14, 3)
+    # same cameras and GT as v1 for the same seed; the GT targets are the scored joints' projections
+    assert np.array_equal(tg.joints3d_m, tn.joints3d_m)
+    assert np.array_equal(tg.meta["gt_kp2d_px"], tn.meta["gt_kp2d_px"])
+    # even without noise the detector's hips differ from the scored hips (COCO definition): wider
+    det_px, gt_px = tg.meta["kp2d_px"], tg.meta["gt_kp2d_px"]
+    both = (det_px[:, 2, 2] > 0) & (det_px[:, 3, 2] > 0) & (gt_px[:, 2, 2] > 0) & (gt_px[:, 3, 2] > 0)
+    det_w = np.linalg.norm(det_px[both, 2, :2] - det_px[both, 3, :2], axis=-1)
+    gt_w = np.linalg.norm(gt_px[both, 2, :2] - gt_px[both, 3, :2], axis=-1)
+    assert np.median(det_w / np.maximum(gt_w, 1e-6)) > 1.1
+    # the wrists of the gt preset are exactly the projections of the scored wrists
+    assert np.allclose(det_px[:, 6, :2][det_px[:, 6, 2] > 0], gt_px[:, 6, :2][det_px[:, 6, 2] > 0], atol=1e-2)
+
+
+def test_v2_same_seed_same_bits(env, builds):
+    import shutil
+
+    from posebench.paths import cache_dir
+
+    a = split_digest(builds["aistpp"])
+    shutil.rmtree(cache_dir() / "cmu")
+    assert split_digest(_quick(env, preset="aistpp")) == a
+    assert split_digest(_quick(env, preset="aistpp", seed=1)) != a
+
+
+def _stats(ds):
+    return measure([t for s in ds.splits() for t in ds.noise_tracks(s)])
+
+
+@pytest.mark.parametrize("preset", sorted(dn.PRESETS))
+def test_every_preset_holds_its_ranges(builds, preset):
+    stats = _stats(builds[preset])
+    flat = {**stats, **{f"autocorr_{k}": v for k, v in stats["autocorr"].items()}}
+    for key, (lo, hi) in dn.get_preset(preset).targets.items():
+        value = flat[key] if key != "err_pct_box" or preset != "gt" else flat["err_px"]
+        assert lo - 1e-9 <= value <= hi + 1e-9, (preset, key, value, (lo, hi))
+    if preset == "gt":
+        assert stats["err_px"] == 0 and stats["dropout_rate"] == 0
+
+
+def test_v1_noise_stats_show_white_noise(env):
+    stats = _stats(_quick(env, version="v1"))
+    assert stats["accel_to_err_ratio"] > 1.6  # white jitter dominates: the v1 problem
+    assert stats["conf_err_spearman"] < -0.75  # confidence computed from the error itself
