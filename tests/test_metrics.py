@@ -225,3 +225,18 @@ def test_newton_and_svd_paths_agree_with_reference():
     p[1::7] = rng.normal(scale=0.3, size=p[1::7].shape)  # unrelated poses
     p[2, :, 2] = 0.0  # a flat (planar) prediction: singular K
     np.testing.assert_allclose(F.pa_mpjpe(p, g), ref_pa(p, g), atol=1e-8)
+
+
+def test_best_rotation_is_a_rotation_on_exactly_coplanar_points():
+    """Coplanar points make K singular; the SVD's arbitrary null vectors must not turn R into a
+    reflection (det R = -1): Z comes from det U · det Vᵀ, as in the official code."""
+    rng = np.random.default_rng(0)
+    pred = rng.normal(size=(300, 14, 3))
+    gt = rng.normal(size=(300, 14, 3))
+    pred[..., 2] = 0.0  # every joint in the plane z = 0, exactly
+    gt[..., 2] = 0.0
+    x1 = pred - pred.mean(axis=1, keepdims=True)
+    x2 = gt - gt.mean(axis=1, keepdims=True)
+    rot = F._best_rotation(x1.transpose(0, 2, 1) @ x2)
+    np.testing.assert_allclose(np.linalg.det(rot), 1.0, atol=1e-12)
+    np.testing.assert_allclose(rot @ rot.transpose(0, 2, 1), np.broadcast_to(np.eye(3), rot.shape), atol=1e-12)

@@ -1,10 +1,18 @@
 """posebench.metrics.protocols: the built-ins encode each code base's documented choices."""
+import dataclasses
 import json
 
+import numpy as np
 import pytest
+import torch
 
+from posebench.data.track import Track
 from posebench.errors import PosebenchError
+from posebench.evaluation import evaluate, predict
+from posebench.metrics.compare import compare_models
 from posebench.metrics.protocols import BUILTIN_PROTOCOLS, Protocol
+from posebench.metrics.scoring import SequencePrediction, SequenceTarget, score
+from posebench.models.base import OUTPUTS_JOINTS, PoseModel, PoseOutput
 from posebench.registry import PluginSystem, get_protocol, reset_plugin_system
 
 
@@ -62,3 +70,101 @@ def test_invalid_protocols_rejected():
         Protocol(id="x-v1", description="", frame_filter="some")
     with pytest.raises(PosebenchError, match="unknown metrics"):
         Protocol(id="x-v1", description="", metrics=("mpjpe", "jitter"))
+
+
+# ---- the Protocol object drives evaluation: windows, filtering, skipping, comparison ----
+
+class EchoModel(PoseModel):
+    """Outputs its input features as joints and records the windows it was fed."""
+
+    name = "echo"
+    window = 16
+    outputs = OUTPUTS_JOINTS
+
+    def __init__(self):
+        super().__init__({})
+        self.seen = []
+        self.dummy = torch.nn.Parameter(torch.zeros(1))
+
+    def forward(self, batch):
+        self.seen.extend(batch.features.detach().cpu().numpy())
+        b, t, _ = batch.features.shape
+        return PoseOutput(joints_lsp14_m=batch.features.reshape(b, t, 14, 3))
+
+
+def echo_track(name, n, seed=0, hidden=()):
+    rng = np.random.default_rng(seed)
+    joints = rng.normal(scale=0.3, size=(n, 14, 3))
+    kp2d = np.ones((n, 14, 3), np.float32)
+    kp2d[list(hidden), :, 2] = 0.0
+    return Track(name=name, fps=30.0, features=joints.reshape(n, 42).astype(np.float32), kp2d=kp2d,
+                 joints3d_m=joints.astype(np.float32), valid=np.ones(n, bool))
+
+
+def test_plugin_protocol_window_and_window_params_are_honoured():
+    track = echo_track("t", 44)
+    own = Protocol(id="plugin-v1", description="", windowing="vibe", window=8)
+    model = EchoModel()
+    covered = predict(model, [track], own, device="cpu")["t"].covered
+    assert {len(w) for w in model.seen} == {8} and covered.sum() == 40  # 5 windows of 8
+    model = EchoModel()
+    assert predict(model, [track], Protocol(id="plugin-v2", description="", windowing="vibe"),
+                   device="cpu")["t"].covered.sum() == 32  # the model's own 16
+    assert {len(w) for w in model.seen} == {16}
+    for overlap, n_windows in ((4, 4), (12, 8)):  # window_params reach the planner
+        model = EchoModel()
+        proto = Protocol(id="plugin-v3", description="", windowing="full", window_params=(("overlap", overlap),))
+        result = evaluate(model, [track], protocol=proto, device="cpu")
+        assert len(model.seen) == n_windows and result.summary["mpjpe"] < 1e-3
+
+
+def test_filter_before_windowing_feeds_the_model_only_kept_frames():
+    hidden = (3, 4, 20)
+    track = echo_track("t", 40, hidden=hidden)
+    model = EchoModel()
+    pred = predict(model, [track], get_protocol("vibe-v2"), device="cpu")["t"]
+    seen = np.concatenate(model.seen)
+    assert seen.shape[0] == 32  # 37 kept frames -> two windows of 16, tail of 5 dropped
+    kept = np.delete(np.arange(40), hidden)
+    np.testing.assert_array_equal(seen, track.features[kept[:32]])
+    assert pred.covered.sum() == 32 and not pred.covered[list(hidden)].any()
+    assert np.isnan(pred.joints_lsp14_m[~pred.covered]).all()
+
+
+def test_sequence_with_no_scored_frame_is_skipped_not_a_crash():
+    good, empty = echo_track("good", 30), echo_track("empty", 30, seed=1)
+    empty.valid = np.zeros(30, bool)  # every frame invalid
+    result = evaluate(EchoModel(), [good, empty], protocol=get_protocol("posebench"), device="cpu")
+    assert list(result.skipped) == ["empty"] and result.summary["n_sequences_skipped"] == 1
+    assert list(result.per_sequence["sequence"]) == ["good"]
+    short = echo_track("short", 10)  # under vibe-v2's 16 frames: nothing covered
+    result = evaluate(EchoModel(), [good, short], protocol=get_protocol("vibe-v2"), device="cpu")
+    assert list(result.skipped) == ["short"] and result.summary["n_frames_scored"] == 16
+    with pytest.raises(PosebenchError, match="expected a Protocol"):
+        evaluate(EchoModel(), [good], protocol="posebench")
+
+
+def _two_models(protocol):
+    rng = np.random.default_rng(3)
+    gts, a, b = {}, {}, {}
+    for i, (video, n) in enumerate([("v0", 40), ("v0", 200), ("v1", 120), ("v2", 30)]):
+        g = rng.normal(scale=0.3, size=(n, 14, 3))
+        conf = rng.uniform(0.0, 1.0, size=(n, 14))
+        gts[f"s{i}"] = SequenceTarget(g, valid=rng.random(n) > 0.1, vis2d=conf, video=video)
+        a[f"s{i}"] = SequencePrediction(g + rng.normal(scale=0.01 * (i + 1), size=g.shape))
+        b[f"s{i}"] = SequencePrediction(g + rng.normal(scale=0.03, size=g.shape))
+    return score(a, gts, protocol), score(b, gts, protocol)
+
+
+@pytest.mark.parametrize("pid", ["posebench-v1", "vibe-v2", "meva-v2", "hmmr-v2", "hmmr-v1"])
+def test_compare_weights_as_the_protocol_aggregates(pid):
+    protocol = dataclasses.replace(get_protocol(pid), window=None, windowing="full",
+                                   window_params=())  # cover these short tracks whole
+    ra, rb = _two_models(protocol)
+    metrics = [m for m in ("mpjpe", "pa_mpjpe", "acc_err", "accel") if m in ra.summary and
+               not (protocol.accel_across_sequences and m in ("acc_err", "accel"))]
+    df = compare_models({"A": ra.per_sequence, "B": rb.per_sequence}, metrics, n_boot=50, protocol=protocol)
+    for row in df.itertuples():
+        assert row.diff == pytest.approx(ra.summary[row.metric] - rb.summary[row.metric], abs=1e-9), row.metric
+    if protocol.aggregation_unit == "video":
+        assert set(df["n"]) == {3}  # three videos, not four tracks

@@ -6,18 +6,38 @@ Fixed contract, never guessed from shapes: every joint input is ONE sequence sha
 converted to float64 numpy. A wrong rank, a last axis that is not 3, mismatched
 shapes or a NaN/inf raises :class:`~posebench.errors.ShapeError` naming the argument.
 
-Definitions (see docs/official_implementations.md §1; VIBE, MEVA and HMMR compute the same formulas):
+Definitions, and which official code computes what (per frame or per term; which frames and
+how values are averaged is the protocol's business, posebench.metrics.protocols and
+docs/protocols.md):
 
 - ``mpjpe``: ``mean_j ‖(P_j − P_pelvis) − (G_j − G_pelvis)‖`` per frame, each side
   centred on its own pelvis (mean of the ``pelvis`` joints; LSP-14 mid-hip = (2, 3)).
-- ``pa_mpjpe``: per frame, the best similarity transform (scale, rotation with
-  det = +1, translation) maps the prediction onto the GT; mean joint error after it.
+  The same formula in VIBE (mkocabas/VIBE lib/core/evaluate.py, torch, on the pelvis-centred
+  stack), MEVA (ZhengyiLuo/MEVA meva/utils/eval_utils.py ``compute_errors``) and HMMR
+  (akanazawa/human_dynamics src/evaluation/eval_util.py ``compute_error_3d``).
+- ``pa_mpjpe``: per frame, the best similarity transform (scale, rotation with det = +1,
+  translation) maps the first argument onto the second; mean joint error after it. All
+  three use the SVD solution with the reflection fix Z = diag(1, 1, sign det(U Vᵀ)) (VIBE
+  ``batch_compute_similarity_transform_torch``; MEVA and HMMR ``compute_similarity_transform``).
+  VIBE and HMMR align the prediction onto the GT (``pa_mpjpe(pred, gt)``). MEVA's
+  scripts/eval_meva.py calls ``compute_errors(pred, gt)`` against the signature
+  ``compute_errors(gt3ds, preds)``, so it aligns the GT onto the prediction: that is
+  ``pa_mpjpe(gt, pred)`` here (protocol field ``pa_direction``). posebench finds the same
+  rotation by Newton polar iterations where det K > 0 and by the SVD formula elsewhere.
 - ``acc_err``: ``mean_j ‖Δ²P_j − Δ²G_j‖`` with ``Δ²X_t = X_{t−1} − 2X_t + X_{t+1}``,
-  in mm/frame² (no fps factor: multiply by fps² for mm/s²).
+  in mm/frame² (no fps factor anywhere: multiply by fps² for mm/s²). HMMR's
+  ``compute_error_accel`` (copied into VIBE lib/utils/eval_utils.py and MEVA): VIBE and MEVA
+  pass pelvis-centred joints and no ``vis``; HMMR passes raw (not centred) joints, so root
+  jitter counts (``pelvis=None`` here), and a per-frame ``vis`` mask.
 - ``accel``: ``mean_j ‖Δ²P_j‖``, the prediction's own acceleration (smoothness, not an
-  error), mm/frame².
-- ``vel_err``: ``mean_j ‖ΔP_j − ΔG_j‖`` with ``ΔX_t = X_{t+1} − X_t``, mm/frame.
-- ``pve``: ``mean_v ‖P_v − G_v‖`` over mesh vertices, no alignment at all, mm.
+  error), mm/frame²: HMMR's ``compute_accel``; VIBE applies it to the pelvis-centred
+  prediction, HMMR to the raw prediction with no mask; MEVA's eval script does not report it.
+- ``vel_err``: ``mean_j ‖ΔP_j − ΔG_j‖`` with ``ΔX_t = X_{t+1} − X_t``, mm/frame: MEVA's
+  ``compute_error_vel`` on pelvis-centred joints; VIBE and HMMR do not report it.
+- ``pve``: ``mean_v ‖P_v − G_v‖`` over mesh vertices, no alignment at all, mm: VIBE's
+  ``compute_error_verts`` (GT mesh from the neutral SMPL) and HMMR's ``mesh_posed`` (on
+  visible frames); MEVA's eval script does not compute it.
+- Units: VIBE and MEVA multiply metres by 1000 before reporting; HMMR prints metres.
 """
 from __future__ import annotations
 
@@ -160,8 +180,9 @@ def _best_rotation(k: np.ndarray) -> np.ndarray:
 
     Where det K > 0 (the usual case) R is the orthogonal polar factor of Kᵀ, found by
     scaled Newton iterations in closed form (several times faster than a batched LAPACK
-    SVD). Frames with det K <= 0 (the reflection fix), a near-singular K, or no
-    convergence use the SVD formula directly.
+    SVD). Frames with det K <= 0 (the reflection fix), a near-singular K (e.g. exactly
+    coplanar points), or no convergence use the SVD formula directly, with Z taken from
+    det U · det Vᵀ so that det R = +1 always.
     """
     rot = np.empty_like(k)
     norm3 = np.einsum("nij,nij->n", k, k) ** 1.5
@@ -178,8 +199,9 @@ def _best_rotation(k: np.ndarray) -> np.ndarray:
     rest = ~newton
     if rest.any():
         u, _, vt = np.linalg.svd(k[rest])
-        # sign det(U Vᵀ) = sign det K (det Σ >= 0); det K = 0 counts as +1 (both optimal).
-        z = np.where(_det3(k[rest]) < 0, -1.0, 1.0)
+        # Z from the factors themselves (as the official code does): det(U Vᵀ) = det U · det Vᵀ = ±1. The sign
+        # of det K would be 0 for coplanar points, and the SVD's arbitrary null vectors then give det R = -1.
+        z = np.where(_det3(u) * _det3(vt) < 0, -1.0, 1.0)
         vz = vt.transpose(0, 2, 1).copy()
         vz[:, :, 2] *= z[:, None]  # V Z
         rot[rest] = vz @ u.transpose(0, 2, 1)
@@ -211,7 +233,8 @@ def pa_mpjpe(pred_m, gt_m) -> np.ndarray:
     """Procrustes-aligned MPJPE per frame, mm: ``mean_j ‖procrustes_align(P)_j − G_j‖``.
 
     ``pred_m``, ``gt_m``: (N, J, 3) metres -> (N,) mm. Pelvis centring is irrelevant here
-    (the translation absorbs it), so there is no ``pelvis`` argument.
+    (the translation absorbs it), so there is no ``pelvis`` argument. The first argument is
+    the one aligned: ``pa_mpjpe(gt, pred)`` is MEVA's eval-script direction (GT onto prediction).
     """
     p, g = _pair(pred_m, gt_m, "pred_m", "gt_m")
     return _blocked(lambda p, g: _norm(_procrustes(p, g) - g).mean(axis=1), (p, g), p.shape[0]) * M_TO_MM
