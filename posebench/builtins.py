@@ -1,4 +1,4 @@
-"""The core's own plugin: built-in metrics and protocols, registered like any other."""
+"""The core's own plugin: built-in metrics, protocols and filters, registered like any other."""
 from __future__ import annotations
 
 from posebench.hookspecs import hookimpl
@@ -18,3 +18,11 @@ def posebench_register_protocols(register):
 
     for protocol in BUILTIN_PROTOCOLS:
         register(protocol.id, protocol, description=protocol.description)
+
+
+@hookimpl
+def posebench_register_filters(register):
+    from posebench.filters.builtin import BUILTIN_FILTERS
+
+    for name, fn, defaults, description in BUILTIN_FILTERS:
+        register(name, fn, defaults=dict(defaults), description=description)

@@ -51,5 +51,17 @@ def posebench_register_protocols(register: Callable) -> None:
 
 
 @hookspec
+def posebench_register_filters(register: Callable) -> None:
+    """Register post-hoc filters: ``register("savgol", fn, defaults={"window": 9, "order": 2}, description=...)``.
+
+    ``fn(x: np.ndarray (N, D) float64, fps: float, **params) -> np.ndarray (N, D)`` smooths one
+    contiguous run of N frames, each of the D channels a signal over time. ``defaults`` names
+    every parameter (unknown ones are refused). The harness feeds it a track's joints and its
+    rotations as sign-continuous unit quaternions, renormalised afterwards
+    (:mod:`posebench.filters.apply`). Used as ``MODEL+FILTER``, e.g. ``vibe+savgol``.
+    """
+
+
+@hookspec
 def posebench_register_commands(cli: "click.Group") -> None:
     """Add click commands or groups to the ``posebench`` CLI."""

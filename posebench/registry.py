@@ -1,4 +1,4 @@
-"""Registries of models, datasets, metrics and protocols, filled by pluggy hooks.
+"""Registries of models, datasets, metrics, protocols and filters, filled by pluggy hooks.
 
 Plugins come from the ``posebench`` entry-point group (built-ins included). A plugin
 that fails to import is recorded with its error and skipped, so the rest keeps working.
@@ -45,6 +45,10 @@ class Registry:
     def add(self, name: str, obj: Any, *, plugin: str, package: str, version: str, **metadata) -> None:
         if not isinstance(name, str) or not name:
             raise PosebenchError(f"plugin {plugin!r} registered a {self.kind} with an invalid name {name!r}")
+        if "+" in name and self.kind in ("model", "filter"):
+            # "+" joins a model and its filters ("vibe+one-euro"), so it cannot be part of a name.
+            raise PosebenchError(f"plugin {plugin!r} registered a {self.kind} named {name!r}: '+' is reserved "
+                                 f"for MODEL+FILTER names")
         if name in self._entries:
             other = self._entries[name].plugin
             raise PosebenchError(f"{self.kind} {name!r} registered twice: by plugin {other!r} and by {plugin!r}")
@@ -104,10 +108,12 @@ class PluginSystem:
         self.datasets = Registry("dataset")
         self.metrics = Registry("metric")
         self.protocols = Registry("protocol")
+        self.filters = Registry("filter")
         self._fill(self.models, "posebench_register_models")
         self._fill(self.datasets, "posebench_register_datasets")
         self._fill(self.metrics, "posebench_register_metrics")
         self._fill(self.protocols, "posebench_register_protocols")
+        self._fill(self.filters, "posebench_register_filters")
 
     def _add(self, name: str, plugin: object, dist: str) -> None:
         version = _dist_version(dist)

@@ -1,4 +1,4 @@
-"""`posebench plugins | models | datasets | metrics | protocols`: what is installed."""
+"""`posebench plugins | models | datasets | metrics | protocols | filters`: what is installed."""
 from __future__ import annotations
 
 import json
@@ -40,8 +40,10 @@ def models_cmd(pattern):
     for e in get_plugin_system().models.entries():
         if pattern and not fnmatch.fnmatch(e.name, pattern):
             continue
-        rows.append(dict(name=e.name, window=e.metadata.get("window", ""),
-                         inputs=",".join(e.metadata.get("inputs", ())), plugin=e.plugin,
+        window = e.metadata.get("window")
+        rows.append(dict(name=e.name, window="config" if window is None else window,
+                         inputs=",".join(e.metadata.get("inputs", ())), outputs=e.metadata.get("outputs", "smpl"),
+                         plugin=e.plugin,
                          package=f"{e.package} {e.version}", description=e.metadata.get("description", "")))
     click.echo(_table(rows))
 
@@ -103,6 +105,17 @@ def protocols_cmd(show_id):
     click.echo(_table(rows))
 
 
+@click.command("filters")
+def filters_cmd():
+    """List post-hoc filters (use as MODEL+FILTER, e.g. `posebench eval --models vibe,vibe+one-euro`)."""
+    rows = [dict(name=e.name, defaults=", ".join(f"{k}={v}" for k, v in (e.metadata.get("defaults") or {}).items()),
+                 plugin=e.plugin, description=e.metadata.get("description", ""))
+            for e in get_plugin_system().filters.entries()]
+    click.echo(_table(rows))
+    click.echo("\nUse as MODEL+FILTER (e.g. mlp+savgol); set parameters with "
+               "--cfg-options filters.NAME.PARAM=VALUE or a `filters` section in the model's config.")
+
+
 def register(cli: click.Group) -> None:
-    for command in (plugins_cmd, models_cmd, datasets_group, metrics_cmd, protocols_cmd):
+    for command in (plugins_cmd, models_cmd, datasets_group, metrics_cmd, protocols_cmd, filters_cmd):
         cli.add_command(command)

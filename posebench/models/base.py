@@ -8,10 +8,17 @@ Receives (:class:`WindowBatch`): ``features`` (B, T, F); ``kp2d`` (B, T, 14, 3) 
 dataset has 2D keypoints and the model lists ``"kp2d"`` in ``inputs``; ``fps``. During
 training the batch also carries targets.
 
-Returns (:class:`PoseOutput`): ``rotmat`` (B, T, 24, 3, 3) SMPL local rotations,
-``betas`` (B, T, 10), ``cam`` (B, T, 3) weak perspective ``[s, tx, ty]``, ``joints24_m``
-(B, T, 24, 3) and ``joints_lsp14_m`` (B, T, 14, 3) in metres (body-model space, root at
-the pelvis), ``kp2d`` (B, T, 14, 2) projected into the crop's [-1, 1] coordinates.
+Returns (:class:`PoseOutput`), depending on what the model declares in ``outputs``:
+
+- ``OUTPUTS_SMPL`` (``"smpl"``, the default: rotations + shape + joints): ``rotmat``
+  (B, T, 24, 3, 3) SMPL local rotations, ``betas`` (B, T, 10), ``cam`` (B, T, 3) weak
+  perspective ``[s, tx, ty]``, ``joints24_m`` (B, T, 24, 3) and ``joints_lsp14_m``
+  (B, T, 14, 3) in metres (body-model space, root at the pelvis), ``kp2d`` (B, T, 14, 2)
+  projected into the crop's [-1, 1] coordinates.
+- ``OUTPUTS_JOINTS`` (``"joints"``: joints only, e.g. 2D-to-3D lifters): ``joints_lsp14_m``
+  (B, T, 14, 3) in metres, centred on the mid-hip; every other field is None. Metrics that
+  need a mesh or rotations (:data:`MESH_OR_ROTATION_METRICS`) are skipped for such a model,
+  with a note in results.json (:func:`skipped_metrics`).
 
 Trains: the core loop (:mod:`posebench.training`) calls ``model.training_losses(batch,
 out)``, which returns a dict of scalar tensors with a ``"loss"`` entry to minimise; a
@@ -64,14 +71,25 @@ class WindowBatch:
         return int(self.features.shape[1])
 
 
+OUTPUTS_SMPL = "smpl"  # rotations + shape + joints (+ camera, projected 2D keypoints)
+OUTPUTS_JOINTS = "joints"  # 3D joints only
+OUTPUT_KINDS = (OUTPUTS_SMPL, OUTPUTS_JOINTS)
+# Fields a joints-only model leaves None.
+SMPL_ONLY_FIELDS = ("rotmat", "betas", "cam", "joints24_m", "kp2d", "vertices_m")
+# Metrics that need a mesh or rotations, so a joints-only model cannot be scored on them.
+MESH_OR_ROTATION_METRICS = ("pve",)
+
+
 @dataclass
 class PoseOutput:
-    rotmat: torch.Tensor  # (B, T, 24, 3, 3)
-    betas: torch.Tensor  # (B, T, 10)
-    cam: torch.Tensor  # (B, T, 3)
-    joints24_m: torch.Tensor  # (B, T, 24, 3)
+    """Every field is keyword-only in practice; only ``joints_lsp14_m`` is always present."""
+
     joints_lsp14_m: torch.Tensor  # (B, T, 14, 3)
-    kp2d: torch.Tensor  # (B, T, 14, 2)
+    rotmat: torch.Tensor | None = None  # (B, T, 24, 3, 3); None for joints-only models
+    betas: torch.Tensor | None = None  # (B, T, 10)
+    cam: torch.Tensor | None = None  # (B, T, 3)
+    joints24_m: torch.Tensor | None = None  # (B, T, 24, 3)
+    kp2d: torch.Tensor | None = None  # (B, T, 14, 2)
     vertices_m: torch.Tensor | None = None  # (B, T, V, 3)
     extras: dict | None = None  # model-specific tensors (e.g. VAE poses), for losses
 
@@ -82,6 +100,7 @@ class PoseModel(nn.Module):
     name: ClassVar[str] = "model"
     window: ClassVar[int] = 16  # frames per window the model is fed
     inputs: ClassVar[tuple[str, ...]] = ("features",)
+    outputs: ClassVar[str] = OUTPUTS_SMPL  # or OUTPUTS_JOINTS (see the module docstring)
 
     def __init__(self, hparams: dict | None = None):
         super().__init__()
@@ -117,3 +136,33 @@ class PoseModel(nn.Module):
     def after_step(self, batch: WindowBatch, out: PoseOutput) -> dict[str, float]:
         """Optional extra update after the main optimiser step (e.g. a discriminator)."""
         return {}
+
+
+def model_outputs(model_or_class) -> str:
+    """What a model provides: ``"smpl"`` or ``"joints"`` (models predating the attribute: ``"smpl"``)."""
+    kind = getattr(model_or_class, "outputs", OUTPUTS_SMPL)
+    if kind not in OUTPUT_KINDS:
+        raise PosebenchError(f"model {getattr(model_or_class, 'name', model_or_class)!r}: outputs must be one of "
+                             f"{OUTPUT_KINDS}, got {kind!r}")
+    return kind
+
+
+def skipped_metrics(outputs: str, metrics) -> dict[str, str]:
+    """``{metric: why}`` for the metrics of ``metrics`` a model providing ``outputs`` cannot be scored on."""
+    if outputs != OUTPUTS_JOINTS:
+        return {}
+    return {m: "skipped: the model provides 3D joints only (no mesh or rotations)"
+            for m in metrics if m in MESH_OR_ROTATION_METRICS}
+
+
+def model_section(cfg: dict | None) -> dict:
+    """The model's own keys from ``cfg``: a model section, or a whole config with a ``model``
+    section; ``input_dim`` (the dataset's feature size) may sit at the top level and is kept."""
+    cfg = dict(cfg or {})
+    input_dim = cfg.pop("input_dim", None)
+    if isinstance(cfg.get("model"), dict):
+        input_dim = cfg["model"].get("input_dim", input_dim)
+        cfg = {k: v for k, v in cfg["model"].items() if k != "input_dim"}
+    if input_dim is not None:
+        cfg["input_dim"] = int(input_dim)
+    return cfg

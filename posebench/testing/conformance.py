@@ -7,6 +7,10 @@
     def test_my_model_honours_the_contract():
         check_model_plugin("mymodel", cfg={"model": {...}}, feature_dim=73)
 
+:func:`check_model` checks both kinds of model the contract allows: those that provide SMPL
+rotations + shape + joints (``outputs = "smpl"``, the default) and joints-only ones such as
+2D-to-3D lifters (``outputs = "joints"``: every field but ``joints_lsp14_m`` must be None).
+
 Each check raises ``AssertionError`` with a message that says which rule of the contract
 (:mod:`posebench.models.base`, :mod:`posebench.data.track`) was broken.
 """
@@ -18,7 +22,14 @@ import numpy as np
 import torch
 
 from posebench.data.track import DatasetStatus, MotionClip, PoseDataset, Track
-from posebench.models.base import PoseModel, PoseOutput, WindowBatch
+from posebench.models.base import (
+    OUTPUTS_JOINTS,
+    SMPL_ONLY_FIELDS,
+    PoseModel,
+    PoseOutput,
+    WindowBatch,
+    model_outputs,
+)
 
 
 def _fail(rule: str, detail: str) -> None:
@@ -53,14 +64,24 @@ def synthetic_window_batch(batch: int, frames: int, feature_dim: int, *, with_ta
     return wb
 
 
-def check_pose_output(out: PoseOutput, batch: int, frames: int) -> None:
+def check_pose_output(out: PoseOutput, batch: int, frames: int, outputs: str = "smpl") -> None:
+    """Check ``out`` for a model that declares ``outputs`` (``"smpl"``: rotations + shape + joints;
+    ``"joints"``: 3D joints only, every other field None)."""
     if not isinstance(out, PoseOutput):
         _fail("forward returns a PoseOutput", f"got {type(out).__name__}")
+    _expect_shape("joints_lsp14_m", out.joints_lsp14_m, (batch, frames, 14, 3))
+    # Metres: a human body is well under 3 m from its pelvis.
+    if out.joints_lsp14_m.detach().abs().max() > 5:
+        _fail("joints are in metres, pelvis near the origin", f"max |x| = {float(out.joints_lsp14_m.abs().max()):.1f}")
+    if outputs == OUTPUTS_JOINTS:
+        present = [f for f in SMPL_ONLY_FIELDS if getattr(out, f) is not None]
+        if present:
+            _fail("a joints-only model (outputs = 'joints') leaves the SMPL fields None", f"got {present}")
+        return
     _expect_shape("rotmat", out.rotmat, (batch, frames, 24, 3, 3))
     _expect_shape("betas", out.betas, (batch, frames, 10))
     _expect_shape("cam", out.cam, (batch, frames, 3))
     _expect_shape("joints24_m", out.joints24_m, (batch, frames, 24, 3))
-    _expect_shape("joints_lsp14_m", out.joints_lsp14_m, (batch, frames, 14, 3))
     _expect_shape("kp2d", out.kp2d, (batch, frames, 14, 2))
     R = out.rotmat.detach().double()
     eye = torch.eye(3, dtype=R.dtype).expand_as(R)
@@ -68,9 +89,6 @@ def check_pose_output(out: PoseOutput, batch: int, frames: int) -> None:
         _fail("rotmat holds rotation matrices", "R R^T != I")
     if not torch.allclose(torch.linalg.det(R), torch.ones_like(R[..., 0, 0]), atol=1e-4):
         _fail("rotmat holds rotation matrices", "det(R) != 1")
-    # Metres: a human body is well under 3 m from its pelvis.
-    if out.joints_lsp14_m.detach().abs().max() > 5:
-        _fail("joints are in metres, pelvis near the origin", f"max |x| = {float(out.joints_lsp14_m.abs().max()):.1f}")
 
 
 def check_model(model: PoseModel, feature_dim: int, *, batch: int = 2, train: bool = True) -> None:
@@ -81,12 +99,16 @@ def check_model(model: PoseModel, feature_dim: int, *, batch: int = 2, train: bo
         _fail("model.window is a positive int", repr(model.window))
     if not set(model.inputs) <= {"features", "kp2d"}:
         _fail("model.inputs is a subset of {'features', 'kp2d'}", repr(model.inputs))
+    try:
+        outputs = model_outputs(model)
+    except Exception as exc:
+        _fail("model.outputs is 'smpl' or 'joints'", str(exc))
     frames = model.window
     model.eval()
     with torch.no_grad():
         wb = synthetic_window_batch(batch, frames, feature_dim, with_targets=False)
         out = model(wb)
-        check_pose_output(out, batch, frames)
+        check_pose_output(out, batch, frames, outputs)
         # Batch rows are independent: row 0 alone gives the same result as within the batch.
         single = model(WindowBatch(features=wb.features[:1], kp2d=wb.kp2d[:1], fps=wb.fps, mask=wb.mask[:1]))
         if not torch.allclose(single.joints_lsp14_m, out.joints_lsp14_m[:1], atol=1e-4):
@@ -132,6 +154,8 @@ def check_model_plugin(name: str, cfg: dict | None = None, feature_dim: int = 73
     model = build_model(name, cfg)
     if entry.metadata.get("window") not in (None, model.window):
         _fail("registered window matches model.window", f"{entry.metadata['window']} != {model.window}")
+    if entry.metadata.get("outputs") not in (None, model_outputs(model)):
+        _fail("registered outputs match model.outputs", f"{entry.metadata['outputs']} != {model_outputs(model)}")
     check_model(model, feature_dim, **kwargs)
     return model
 

@@ -1,0 +1,6 @@
+# The README's quick job (`posebench compare --quick`) for the per-frame lifter; the quick budget.
+_base_ = ["./cpu.py"]
+
+model = dict(hidden=512)
+
+train = dict(**_base_.budget.quick)  # the comparison budget: configs/_base_/budget.py

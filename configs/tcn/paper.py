@@ -1,0 +1,28 @@
+# The TCN lifter at the paper's sizes (Pavllo et al. CVPR 2019, VideoPose3D): receptive field 243
+# frames (dilations 3, 9, 27, 81), 1024 channels, dropout 0.25, batch norm, flip augmentation at
+# train and test time, Adam lr 1e-3. Approximate schedule: the paper trains 80 epochs on Human3.6M
+# with batches of 1024 and a per-epoch lr decay (0.95), which the core loop does not reproduce.
+model = dict(
+    receptive_field=243,
+    channels=1024,
+    dropout=0.25,
+    causal=False,  # True: the paper's causal (online) variant, frame t sees t-242 .. t
+    bn_momentum=0.1,
+    flip_train=True,
+    flip_test=True,
+    window=243,
+)
+
+train = dict(
+    steps=60000,
+    batch_size=8,  # windows of 243 frames, every frame supervised (sequence training)
+    lr=1e-3,
+    weight_decay=0.0,
+    val_every=1000,
+    checkpoint_every=1000,
+    window_stride=None,
+    scheduler="none",
+    select_metric="pa_mpjpe",
+)
+
+dataset_options = dict()

@@ -1,0 +1,1 @@
+"""posebench_tcn: the temporal-convolution lifting baseline in the VideoPose3D design (model, train, plugin)."""
