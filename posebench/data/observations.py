@@ -73,6 +73,37 @@ def feature_names() -> list[str]:
     return names
 
 
+def feature_mirror() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(perm, sign, offset)`` with which ``features[..., perm] * sign + offset`` are the features of
+    the left/right mirrored image (x -> width - x), for flip augmentation of the 73-d layout.
+
+    Mirroring swaps left and right joints (:data:`posebench.skeleton.LSP14_FLIP_PERM`), negates the
+    crop-normalised x (the crop is centred on the box, which mirrors with the image) and its first
+    difference, and maps the box centre ``cx/W`` to ``1 - cx/W``. An affine map, so it works on
+    numpy arrays and torch tensors alike.
+    """
+    from posebench.skeleton import LSP14_FLIP_PERM
+
+    names = feature_names()
+    index = {n: i for i, n in enumerate(names)}
+    joints = LSP14_JOINT_NAMES
+    perm, sign, offset = [], [], []
+    for name in names:
+        source, s, o = name, 1.0, 0.0
+        for j, joint in enumerate(joints):
+            mirrored = joints[LSP14_FLIP_PERM[j]]
+            if name.startswith(joint + "_") or name.startswith("d_" + joint + "_"):
+                source = name.replace(joint, mirrored, 1)
+                s = -1.0 if name.endswith("_x*conf") or name.endswith("_x") else 1.0
+                break
+        if name == "bbox_cx/W":
+            s, o = -1.0, 1.0
+        perm.append(index[source])
+        sign.append(s)
+        offset.append(o)
+    return np.asarray(perm), np.asarray(sign, np.float32), np.asarray(offset, np.float32)
+
+
 def observation_features(kp2d_norm: np.ndarray, bbox: np.ndarray, image_wh: tuple[int, int]) -> np.ndarray:
     """The per-frame model input, (T, 73) float32 (layout in the module docstring).
 
