@@ -125,3 +125,30 @@ def test_v1_noise_stats_show_white_noise(env):
     stats = _stats(_quick(env, version="v1"))
     assert stats["accel_to_err_ratio"] > 1.6  # white jitter dominates: the v1 problem
     assert stats["conf_err_spearman"] < -0.75  # confidence computed from the error itself
+
+
+def test_training_windows_target_the_clean_projection(builds):
+    """Clean 2D supervision for every model: the shared windows hand the losses the GT projection."""
+    from posebench.training.windows import TrackWindows, collate_windows
+
+    tracks = builds["aistpp"].tracks("train")
+    data = TrackWindows(tracks, window=16, stride=16)
+    assert data.supervision_2d == "gt_projection"
+    item = data[0]
+    tr = tracks[0]
+    np.testing.assert_array_equal(item["kp2d"], tr.meta["gt_kp2d"][:16])
+    np.testing.assert_array_equal(item["features"], tr.features[:16])  # the input stays the noisy detections
+    assert not np.allclose(item["kp2d"][..., :2], tr.kp2d[:16, :, :2])
+    batch = collate_windows([data[0], data[1]])
+    assert torch_equal(batch.kp2d[0], item["kp2d"])
+    noisy = TrackWindows(tracks, window=16, stride=16, supervision_2d="detections")
+    assert noisy.supervision_2d == "detections"
+    np.testing.assert_array_equal(noisy[0]["kp2d"], tr.kp2d[:16])
+    as_input = TrackWindows(tracks, window=16, stride=16, inputs=("features", "kp2d"))
+    assert as_input.supervision_2d == "detections"  # a model reading kp2d keeps reading the detections
+    bare = [type(tr)(name="x", fps=30.0, features=tr.features, kp2d=tr.kp2d, joints3d_m=tr.joints3d_m)]
+    assert TrackWindows(bare, window=16).supervision_2d == "detections"
+
+
+def torch_equal(a, b) -> bool:
+    return bool((a.numpy() == b).all())

@@ -2,6 +2,13 @@
 
 Windows come from :func:`posebench.windowing.training_windows` (exactly ``window`` frames every
 ``stride`` frames; tracks shorter than a window are not used for training, as in VIBE/MEVA).
+
+Clean 2D supervision (the one place it is decided, for every model): a window's ``kp2d`` -- what
+the 2D losses target -- is the noise-free projection of the scored joints where the track has one
+(``track.meta["gt_kp2d"]``, normalised with the same box as the detections; the CMU benchmark and
+aistpp provide it), not the noisy detections that the model reads through ``features``. A track
+without it (the licensed datasets' real detections) falls back to its ``kp2d``.
+:attr:`TrackWindows.supervision_2d` says which it was, for results.
 """
 from __future__ import annotations
 
@@ -17,6 +24,15 @@ from posebench.models.base import WindowBatch
 from posebench.windowing import training_windows
 
 TARGET_FIELDS = ("joints3d_m", "pose_rotmat", "betas")
+SUPERVISION_2D = ("gt_projection", "detections")
+
+
+def target_kp2d(track: Track, supervision_2d: str = "gt_projection") -> np.ndarray | None:
+    """The (T, 14, 3) 2D keypoints the losses target: the clean projection when asked for and present."""
+    clean = track.meta.get("gt_kp2d") if supervision_2d == "gt_projection" else None
+    if clean is not None and np.shape(clean) == np.shape(track.kp2d if track.kp2d is not None else clean):
+        return clean
+    return track.kp2d
 
 
 def _check_track(track: Track, inputs: tuple[str, ...]) -> None:
@@ -37,13 +53,20 @@ class TrackWindows(Dataset):
     """Windows of ``window`` frames from ``tracks``, every ``stride`` frames.
 
     ``inputs`` are the model's inputs (``PoseModel.inputs``): a track lacking one is an error.
-    2D keypoints are included whenever a track has them (they are also a training target).
+    2D keypoints are included whenever a track has them: the clean projection (module docstring)
+    when ``supervision_2d="gt_projection"`` (default) and the track has one, else the detections.
+    A model that lists ``kp2d`` among its inputs gets the detections (the input stays noisy).
     Each item is a dict of float32 arrays: ``features`` (T, F), ``mask`` (T,), and where the
     track has them ``kp2d`` (T, 14, 3), ``joints3d_m`` (T, 14, 3), ``pose_rotmat`` (T, 24, 3, 3),
     ``betas`` (T, 10), plus ``valid`` (T,) and ``fps``.
     """
 
-    def __init__(self, tracks: list[Track], window: int, stride: int | None = None, inputs: tuple[str, ...] = ("features",)):
+    def __init__(self, tracks: list[Track], window: int, stride: int | None = None, inputs: tuple[str, ...] = ("features",),
+                 supervision_2d: str = "gt_projection"):
+        if supervision_2d not in SUPERVISION_2D:
+            raise PosebenchError(f"supervision_2d must be one of {', '.join(SUPERVISION_2D)}, got {supervision_2d!r}")
+        if "kp2d" in inputs:
+            supervision_2d = "detections"  # the batch's kp2d is also the model's input: keep it the detections
         self.tracks = list(tracks)
         self.window = int(window)
         self.stride = int(stride or window)
@@ -56,6 +79,11 @@ class TrackWindows(Dataset):
         fps = {float(t.fps) for t in self.tracks}
         if len(fps) > 1:
             raise PosebenchError(f"TrackWindows: tracks mix frame rates {sorted(fps)}; resample them first")
+        self._kp2d_targets = [target_kp2d(t, supervision_2d) for t in self.tracks]
+        kinds = {"gt_projection" if (k is not None and k is not t.kp2d) else "detections"
+                 for k, t in zip(self._kp2d_targets, self.tracks) if k is not None}
+        # what the 2D losses targeted, for results: gt_projection, detections, or mixed
+        self.supervision_2d = kinds.pop() if len(kinds) == 1 else ("mixed" if kinds else "none")
 
     def __len__(self) -> int:
         return len(self.index)
@@ -68,7 +96,9 @@ class TrackWindows(Dataset):
         item["mask"] = np.ones(stop - start, dtype=np.float32)
         valid = np.ones(stop - start, bool) if track.valid is None else np.asarray(track.valid[start:stop], bool)
         item["valid"] = valid.astype(np.float32)
-        for name in ("kp2d",) + TARGET_FIELDS:
+        if self._kp2d_targets[ti] is not None:
+            item["kp2d"] = np.asarray(self._kp2d_targets[ti][start:stop], dtype=np.float32)
+        for name in TARGET_FIELDS:
             value = getattr(track, name)
             if value is not None:
                 item[name] = np.asarray(value[start:stop], dtype=np.float32)
