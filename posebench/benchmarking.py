@@ -81,10 +81,13 @@ def run_eval(models: list[str], dataset: str, *, split: str = "test", protocol: 
     # MODEL+FILTER names (vibe+one-euro): MODEL's checkpoint, its per-track output filtered
     # (posebench.filters; parameters: the model config's `filters` section, then filter_options).
     # Unknown models and filters fail before any work, with close matches.
-    from posebench.filters import resolve_model_names
+    from posebench.filters import base_model_name, resolve_model_names
     from posebench.models.base import model_outputs, skipped_metrics
 
-    specs = resolve_model_names(list(models), config, filter_options)
+    system = get_plugin_system()
+    for name in models:
+        system.models.get(base_model_name(name))
+    specs = resolve_model_names(list(models), config, filter_options, registry=system.filters)
     proto = protocol if isinstance(protocol, Protocol) else get_protocol(protocol)  # the API edge
     device = device or default_device()
     checkpoints = checkpoints or {}

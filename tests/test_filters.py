@@ -12,17 +12,24 @@ from click.testing import CliRunner
 
 from posebench.errors import PosebenchError, UnknownNameError
 from posebench.evaluation import TrackPrediction
-from posebench.filters import (
-    filter_options_from,
-    get_filter,
-    merge_filter_options,
-    resolve_model_name,
-    split_model_name,
-)
+from posebench import filters
+from posebench.filters import filter_options_from, merge_filter_options, split_model_name
 from posebench.geometry.rotations import axis_angle_to_matrix
 from posebench.metrics import functional as F
 
 FPS = 30.0
+
+
+def get_filter(name, options=None):
+    from posebench.registry import get_plugin_system
+
+    return filters.get_filter(name, options, registry=get_plugin_system().filters)
+
+
+def resolve_model_name(name, options=None):
+    from posebench.registry import get_plugin_system
+
+    return filters.resolve_model_name(name, options, registry=get_plugin_system().filters)
 SECOND_DIFF = np.array([1.0, -2.0, 1.0])
 
 

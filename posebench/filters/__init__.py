@@ -77,11 +77,10 @@ def merge_filter_options(*layers: dict | None) -> dict[str, dict]:
     return out
 
 
-def get_filter(name: str, options: dict | None = None) -> FilterSpec:
-    """The registered filter ``name`` with its defaults overridden by ``options`` (``{param: value}``)."""
-    from posebench.registry import get_plugin_system
-
-    entry = get_plugin_system().filters.get(name)
+def get_filter(name: str, options: dict | None = None, *, registry) -> FilterSpec:
+    """Filter ``name`` of ``registry`` (the plugin system's ``filters``, passed in by the caller, which
+    resolves names) with its defaults overridden by ``options`` (``{param: value}``)."""
+    entry = registry.get(name)
     defaults = dict(entry.metadata.get("defaults") or {})
     options = dict(options or {})
     unknown = sorted(set(options) - set(defaults))
@@ -90,15 +89,13 @@ def get_filter(name: str, options: dict | None = None) -> FilterSpec:
     return FilterSpec(name=name, fn=entry.obj, params={**defaults, **options}, plugin=entry.plugin)
 
 
-def resolve_model_name(name: str, options: dict | None = None) -> ModelSpec:
-    """``"mlp+savgol"`` -> ModelSpec(label, model, FilterChain) with each filter's parameters from
-    ``options`` (``{filter: {param: value}}``). Unknown models or filters fail with close matches."""
-    from posebench.registry import get_plugin_system
-
+def resolve_model_name(name: str, options: dict | None = None, *, registry) -> ModelSpec:
+    """``"mlp+savgol"`` -> ModelSpec(label, model, FilterChain) with each filter (from ``registry``) taking
+    its parameters from ``options`` (``{filter: {param: value}}``). Unknown filters fail with close
+    matches; the caller checks the model name."""
     model, filters = split_model_name(name)
-    get_plugin_system().models.get(model)
     options = options or {}
-    chain = FilterChain(tuple(get_filter(f, options.get(f)) for f in filters)) if filters else None
+    chain = FilterChain(tuple(get_filter(f, options.get(f), registry=registry) for f in filters)) if filters else None
     return ModelSpec(label=str(name).strip(), model=model, track_filter=chain)
 
 
@@ -115,16 +112,17 @@ def _config_filter_options(model: str, config: str | None) -> dict:
 
 
 def resolve_model_names(names: list[str], config: str | None = None,
-                        cfg_options: list[str] | tuple[str, ...] | dict | None = None) -> dict[str, ModelSpec]:
-    """``{name: ModelSpec}`` for the ``--models`` of ``posebench eval``/``compare``: each filter's parameters
-    are its defaults, then the ``filters`` section of the model's config (``config``), then ``cfg_options``
-    (``filters.NAME.PARAM=VALUE``)."""
+                        cfg_options: list[str] | tuple[str, ...] | dict | None = None, *,
+                        registry) -> dict[str, ModelSpec]:
+    """``{name: ModelSpec}`` for the ``--models`` of ``posebench eval``/``compare``: each filter (from
+    ``registry``) takes its defaults, then the ``filters`` section of the model's config (``config``),
+    then ``cfg_options`` (``filters.NAME.PARAM=VALUE``)."""
     overrides = filter_options_from(cfg_options)
     specs = {}
     for name in names:
         model, filters = split_model_name(name)
         from_config = _config_filter_options(model, config) if filters else {}
-        specs[name] = resolve_model_name(name, merge_filter_options(from_config, overrides))
+        specs[name] = resolve_model_name(name, merge_filter_options(from_config, overrides), registry=registry)
     return specs
 
 
