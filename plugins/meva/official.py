@@ -25,7 +25,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from posebench.data.safe_pickle import restricted_load
+from posebench.data.safe_pickle import ALLOWED_GLOBALS, restricted_load
 from posebench.errors import CheckpointError, DataFormatError
 from posebench.nn import drop_official_smpl_keys
 from posebench.training.official_checkpoint import read_official_checkpoint
@@ -87,6 +87,7 @@ _TENSOR_GLOBALS = {
 
 
 _TENSOR_GLOBALS = {f"{m}.{n}": obj for (m, n), obj in _TENSOR_GLOBALS.items()}
+_TENSOR_GLOBALS["_codecs.encode"] = ALLOWED_GLOBALS["_codecs.encode"]  # bytes in protocol-2 pickles
 
 
 def load_tensor_pickle(path: str | Path):
