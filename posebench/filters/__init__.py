@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from posebench.errors import PosebenchError
+from posebench.errors import ConfigError, PosebenchError
 from posebench.filters.apply import FilterChain, FilterSpec, covered_runs, sign_continuous
 
 SEPARATOR = "+"
@@ -60,7 +60,7 @@ def filter_options_from(cfg_options: list[str] | tuple[str, ...] | dict | None) 
     for key, value in parse_cfg_options(items).items():
         parts = key.split(".")
         if len(parts) != 3 or parts[0] != "filters":
-            raise PosebenchError(f"--cfg-options {key!r}: here only filter parameters are accepted, as "
+            raise ConfigError(f"--cfg-options {key!r}: here only filter parameters are accepted, as "
                                  f"filters.NAME.PARAM=VALUE (e.g. filters.savgol.window=11)")
         out.setdefault(parts[1], {})[parts[2]] = value
     return out
@@ -72,7 +72,7 @@ def merge_filter_options(*layers: dict | None) -> dict[str, dict]:
     for layer in layers:
         for name, params in (layer or {}).items():
             if not isinstance(params, dict):
-                raise PosebenchError(f"filter options for {name!r} must be a dict of parameters, got {params!r}")
+                raise ConfigError(f"filter options for {name!r} must be a dict of parameters, got {params!r}")
             out.setdefault(name, {}).update(params)
     return out
 
@@ -85,7 +85,7 @@ def get_filter(name: str, options: dict | None = None, *, registry) -> FilterSpe
     options = dict(options or {})
     unknown = sorted(set(options) - set(defaults))
     if unknown:
-        raise PosebenchError(f"filter {name!r}: unknown parameters {unknown}; known: {sorted(defaults)}")
+        raise ConfigError(f"filter {name!r}: unknown parameters {unknown}; known: {sorted(defaults)}")
     return FilterSpec(name=name, fn=entry.obj, params={**defaults, **options}, plugin=entry.plugin)
 
 

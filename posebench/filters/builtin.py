@@ -23,7 +23,7 @@ import math
 
 import numpy as np
 
-from posebench.errors import PosebenchError
+from posebench.errors import ConfigError
 
 SAVGOL_DEFAULTS = {"window": 9, "order": 2}
 ONE_EURO_DEFAULTS = {"min_cutoff": 1.0, "beta": 0.0, "d_cutoff": 1.0}
@@ -38,9 +38,9 @@ def savgol(x: np.ndarray, fps: float, *, window: int = 9, order: int = 2) -> np.
 
     window, order = int(window), int(order)
     if window < 1 or window % 2 == 0:
-        raise PosebenchError(f"filter 'savgol': window must be a positive odd number of frames, got {window}")
+        raise ConfigError(f"filter 'savgol': window must be a positive odd number of frames, got {window}")
     if order < 0 or order >= window:
-        raise PosebenchError(f"filter 'savgol': order must be in [0, window), got order {order}, window {window}")
+        raise ConfigError(f"filter 'savgol': order must be in [0, window), got order {order}, window {window}")
     n = x.shape[0]
     w = min(window, n if n % 2 else n - 1)
     if w < 3:
@@ -58,9 +58,9 @@ def one_euro(x: np.ndarray, fps: float, *, min_cutoff: float = 1.0, beta: float 
              d_cutoff: float = 1.0) -> np.ndarray:
     """The 1€ filter along axis 0 of ``x`` (N, D), each channel on its own (see the module docstring)."""
     if not fps or fps <= 0:
-        raise PosebenchError(f"filter 'one-euro': the frame rate must be positive, got fps={fps}")
+        raise ConfigError(f"filter 'one-euro': the frame rate must be positive, got fps={fps}")
     if min_cutoff <= 0 or d_cutoff <= 0 or beta < 0:
-        raise PosebenchError(f"filter 'one-euro': min_cutoff and d_cutoff must be > 0 Hz and beta >= 0, got "
+        raise ConfigError(f"filter 'one-euro': min_cutoff and d_cutoff must be > 0 Hz and beta >= 0, got "
                              f"min_cutoff={min_cutoff}, d_cutoff={d_cutoff}, beta={beta}")
     y = np.empty_like(x, dtype=float)
     if x.shape[0] == 0:
@@ -89,7 +89,7 @@ def gaussian(x: np.ndarray, fps: float, *, sigma: float = 2.0) -> np.ndarray:
     from scipy.ndimage import gaussian_filter1d
 
     if not sigma > 0:
-        raise PosebenchError(f"filter 'gaussian': sigma must be > 0 frames, got {sigma}")
+        raise ConfigError(f"filter 'gaussian': sigma must be > 0 frames, got {sigma}")
     return gaussian_filter1d(np.asarray(x, dtype=float), float(sigma), axis=0, mode="nearest",
                              truncate=GAUSSIAN_TRUNCATE)
 
