@@ -156,6 +156,24 @@ def rest_pelvis(model, betas: np.ndarray) -> np.ndarray | None:
 # -- the whole video -------------------------------------------------------------------------
 
 @dataclass
+class TrackedVideo:
+    """Steps 1-2 for one video: who is where. Reused for every model run on the video."""
+
+    video: Path
+    fps: float
+    image_wh: tuple[int, int]
+    n_frames: int
+    tracks: list[PersonTrack]
+    rejected: dict
+    detect_seconds: float
+    detections_per_frame: np.ndarray
+    detection_filter: DetectionFilter
+    tracker: TrackerConfig
+    min_visibility: float
+    detector_info: dict = field(default_factory=dict)
+
+
+@dataclass
 class TrackResult:
     """One person: the track, its predicted arrays at the video's rate, quality, files written."""
 
@@ -167,24 +185,28 @@ class TrackResult:
 
 @dataclass
 class DemoResult:
-    """What :func:`run_demo` made."""
+    """What :func:`run_model_on_tracks` made for one video and one model."""
 
-    video: Path
-    n_frames: int
-    fps: float
+    tracked: TrackedVideo
+    model_label: str
     model_fps: float
     tracks: list[TrackResult]
-    rejected: dict
-    detect_seconds: float
     model_seconds: float
     report: Path
     overlay_video: Path | None = None
     contact_sheet: Path | None = None
-    detections_per_frame: np.ndarray | None = None
 
     @property
     def track_ids(self) -> list[int]:
         return [r.track.track_id for r in self.tracks]
+
+    @property
+    def n_frames(self) -> int:
+        return self.tracked.n_frames
+
+    @property
+    def fps(self) -> float:
+        return self.tracked.fps
 
 
 def _write_npz(path: Path, arrays: dict) -> Path:
@@ -222,30 +244,21 @@ def quality_lines(track_id: int, q: dict) -> list[str]:
             f"{f('foot_contact_fraction', '.0%')} contact foot-frames"]
 
 
-def run_demo(video: str | os.PathLike, model, detector, out_dir: str | os.PathLike, *, checkpoint: str = "",
-             protocol: str = "posebench", fps: float | None = None, model_fps: float = DEFAULT_MODEL_FPS,
-             max_frames: int | None = None, min_visibility: float = 0.1, device: str = "cpu",
-             person: int | None = None, detection_filter: DetectionFilter | None = None,
-             tracker: TrackerConfig | None = None, post_filter: PostFilter | None = None, model_label: str = "",
-             overlay: bool = True, export: bool = True, progress: bool = False,
-             detector_info: dict | None = None) -> DemoResult:
-    """Detect, track, predict, measure and write the outputs (module docstring) for one video.
+def detect_and_track(video: str | os.PathLike, detector, *, fps: float | None = None, max_frames: int | None = None,
+                     min_visibility: float = 0.1, detection_filter: DetectionFilter | None = None,
+                     tracker: TrackerConfig | None = None, person: int | None = None, progress: bool = False,
+                     detector_info: dict | None = None) -> TrackedVideo:
+    """Steps 1-2 (module docstring): detections, false ones dropped, the rest linked into tracks.
 
-    Raises :class:`DataFormatError` naming the video when nobody is found in it, and
-    :class:`PosebenchError` when ``person`` is not one of the track ids.
+    Raises :class:`DataFormatError` naming the video when nobody is found in it (no detection at
+    all, or only false ones), and :class:`PosebenchError` when ``person`` is not a track id.
     """
-    from posebench.drawing import DrawnTrack, write_contact_sheet, write_overlay_video
-    from posebench.export import motion_for_export, write_amass_npz, write_bvh
-    from posebench.skeleton import LSP14_JOINT_NAMES
-    from posebench.track_quality import fit_weak_perspective, pelvis_from_camera, track_quality
     from posebench.tracking import filter_detections, track_people
     from posebench.video import detect_video
 
     video = Path(video)
-    out_dir = Path(out_dir)
     detection_filter = detection_filter or DetectionFilter()
     tracker = tracker or TrackerConfig()
-    model_label = model_label or model.name
     det = detect_video(video, detector, fps=fps, max_frames=max_frames, min_visibility=min_visibility,
                        progress=progress)
     n_frames = len(det)
@@ -263,46 +276,61 @@ def run_demo(video: str | os.PathLike, model, detector, out_dir: str | os.PathLi
         if person not in ids:
             raise PosebenchError(f"{video}: no track id {person}; the tracks are {ids}")
         tracks = [t for t in tracks if t.track_id == person]
+    return TrackedVideo(video=video, fps=det.fps, image_wh=det.image_wh, n_frames=n_frames, tracks=tracks,
+                        rejected=rejected, detect_seconds=det.seconds, detections_per_frame=det.people_per_frame,
+                        detection_filter=detection_filter, tracker=tracker, min_visibility=min_visibility,
+                        detector_info=dict(detector_info or {}))
 
+
+def run_model_on_tracks(tracked: TrackedVideo, model, out_dir: str | os.PathLike, *, checkpoint: str = "",
+                        protocol: str = "posebench", model_fps: float = DEFAULT_MODEL_FPS, device: str = "cpu",
+                        post_filter: PostFilter | None = None, model_label: str = "", overlay: bool = True,
+                        export: bool = True, progress: bool = False) -> DemoResult:
+    """Steps 3-5 (module docstring) for every track of ``tracked`` with one model."""
+    from posebench.drawing import DrawnTrack, write_contact_sheet, write_overlay_video
+    from posebench.export import CAMERA_TO_YUP, motion_for_export, write_amass_npz, write_bvh
+    from posebench.skeleton import LSP14_JOINT_NAMES
+    from posebench.track_quality import fit_weak_perspective, pelvis_from_camera, track_quality
+
+    video, out_dir = tracked.video, Path(out_dir)
+    fps, image_wh, n_frames = tracked.fps, tracked.image_wh, tracked.n_frames
+    model_label = model_label or model.name
     model = model.to(device)
     start = time.perf_counter()
     results: list[TrackResult] = []
-    iterator = tracks
+    iterator = tracked.tracks
     if progress:
         from tqdm.auto import tqdm
 
-        iterator = tqdm(tracks, desc=f"predict {model_label}", unit="track", leave=False)
+        iterator = tqdm(iterator, desc=f"predict {model_label}", unit="track", leave=False)
     for tr in iterator:
-        arrays, bbox = predict_person(model, tr, det.image_wh, det.fps, model_fps, protocol=protocol, device=device,
+        arrays, bbox = predict_person(model, tr, image_wh, fps, model_fps, protocol=protocol, device=device,
                                       post_filter=post_filter)
         results.append(TrackResult(track=tr, arrays={**arrays, "bbox_px": bbox}, quality={}))
     model_seconds = time.perf_counter() - start
 
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = video.stem
-    note = resampling_note(det.fps, model_fps)
+    note = resampling_note(fps, model_fps)
     for res in results:
         tr, a = res.track, res.arrays
-        s, t = fit_weak_perspective(np.where(tr.observed[:, None, None], a["joints_lsp14_m"], np.nan), tr.kp2d_px)
-        pelvis = pelvis_from_camera(s, t, det.image_wh, smooth_frames=int(round(det.fps / 2)))  # ~0.5 s
+        s, t = fit_weak_perspective(a["joints_lsp14_m"], tr.kp2d_px)
+        pelvis = pelvis_from_camera(s, t, image_wh, smooth_frames=int(round(fps / 2)))  # ~0.5 s
         motion = None
         if a.get("rotmat") is not None and np.isfinite(a["rotmat"]).all():
-            motion = motion_for_export(a["rotmat"], a["joints24_m"] - a["joints24_m"][:, :1], pelvis, a["betas"],
-                                       det.fps)
+            motion = motion_for_export(a["rotmat"], a["joints24_m"] - a["joints24_m"][:, :1], pelvis, a["betas"], fps)
             world = motion.joints24_m
-        else:
-            from posebench.export import CAMERA_TO_YUP
-
+        else:  # a joints-only model: the LSP-14 joints, mid-hip at the pelvis position
             lsp = a["joints_lsp14_m"] - a["joints_lsp14_m"][:, [2, 3]].mean(axis=1, keepdims=True)
             world = (lsp + pelvis[:, None]) @ CAMERA_TO_YUP.T
         res.quality = {k: _finite_or_none(v) for k, v in track_quality(
-            a["joints_lsp14_m"], tr.kp2d_px, tr.observed, det.fps, n_frames, world,
+            a["joints_lsp14_m"], tr.kp2d_px, tr.observed, fps, n_frames, world,
             joints24_m=a.get("joints24_m") if motion is not None else None).items()}
         base = out_dir / f"{stem}_id{tr.track_id}"
         pose = {**a, "pelvis_cam_m": pelvis.astype(np.float32), "kp2d_px": tr.kp2d_px, "observed": tr.observed,
-                "landmarks33_px": tr.landmarks33_px, "frame_index": tr.frames, "time_s": tr.frames / det.fps,
-                "fps": np.float64(det.fps), "model_fps": np.float64(model_fps),
-                "image_wh": np.asarray(det.image_wh, np.int64), "track_id": np.int64(tr.track_id),
+                "landmarks33_px": tr.landmarks33_px, "frame_index": tr.frames, "time_s": tr.frames / fps,
+                "fps": np.float64(fps), "model_fps": np.float64(model_fps),
+                "image_wh": np.asarray(image_wh, np.int64), "track_id": np.int64(tr.track_id),
                 "joint_names_lsp14": np.asarray(LSP14_JOINT_NAMES), "video": np.asarray(str(video)),
                 "model": np.asarray(model_label), "checkpoint": np.asarray(str(checkpoint)),
                 "protocol": np.asarray(protocol), "resampling": np.asarray(note),
@@ -314,46 +342,76 @@ def run_demo(video: str | os.PathLike, model, detector, out_dir: str | os.PathLi
                                                  rest_pelvis_m=rest_pelvis(model, motion.betas))
             res.quality["export_max_joint_change_m"] = motion.max_joint_change_m
 
-    result = DemoResult(video=video, n_frames=n_frames, fps=det.fps, model_fps=model_fps, tracks=results,
-                        rejected=rejected, detect_seconds=det.seconds, model_seconds=model_seconds,
-                        report=out_dir / f"{stem}_report.json", detections_per_frame=det.people_per_frame)
+    result = DemoResult(tracked=tracked, model_label=model_label, model_fps=model_fps, tracks=results,
+                        model_seconds=model_seconds, report=out_dir / f"{stem}_report.json")
     if overlay:
         drawn = [DrawnTrack(track_id=r.track.track_id, start=r.track.start, kp2d_px=r.track.kp2d_px,
                             joints_m=r.arrays["joints_lsp14_m"], observed=r.track.observed,
                             quality_lines=quality_lines(r.track.track_id, r.quality)) for r in results]
-        result.overlay_video = write_overlay_video(out_dir / f"{stem}_overlay.mp4", video, drawn, det.fps, n_frames)
+        result.overlay_video = write_overlay_video(out_dir / f"{stem}_overlay.mp4", video, drawn, fps, n_frames)
         result.contact_sheet = write_contact_sheet(
-            out_dir / f"{stem}_sheet.png", video, drawn, n_frames, det.fps,
-            title=f"{video.name}: {model_label}, {len(results)} track(s), {n_frames} frames at {det.fps:g} fps")
-    write_json(result.report, report_dict(result, model_label=model_label, checkpoint=str(checkpoint),
-                                          protocol=protocol, detection_filter=detection_filter, tracker=tracker,
-                                          detector_info=detector_info or {}, min_visibility=min_visibility))
+            out_dir / f"{stem}_sheet.png", video, drawn, n_frames, fps,
+            title=f"{video.name}: {model_label}, {len(results)} track(s), {n_frames} frames at {fps:g} fps")
+    write_json(result.report, report_dict(result, checkpoint=str(checkpoint), protocol=protocol))
     return result
 
 
-def report_dict(result: DemoResult, *, model_label: str, checkpoint: str, protocol: str,
-                detection_filter: DetectionFilter, tracker: TrackerConfig, detector_info: dict,
-                min_visibility: float) -> dict:
+def run_demo(video: str | os.PathLike, model, detector, out_dir: str | os.PathLike, *, fps: float | None = None,
+             max_frames: int | None = None, min_visibility: float = 0.1, person: int | None = None,
+             detection_filter: DetectionFilter | None = None, tracker: TrackerConfig | None = None,
+             detector_info: dict | None = None, progress: bool = False, **model_options) -> DemoResult:
+    """:func:`detect_and_track` then :func:`run_model_on_tracks` (``model_options``) for one video."""
+    tracked = detect_and_track(video, detector, fps=fps, max_frames=max_frames, min_visibility=min_visibility,
+                               detection_filter=detection_filter, tracker=tracker, person=person,
+                               progress=progress, detector_info=detector_info)
+    return run_model_on_tracks(tracked, model, out_dir, progress=progress, **model_options)
+
+
+def report_dict(result: DemoResult, *, checkpoint: str, protocol: str) -> dict:
     """``<video>_report.json``: settings, what was dropped and why, per-track quality and files, timing."""
-    n = result.n_frames
+    tv = result.tracked
+    n = tv.n_frames
     return {
-        "video": str(result.video), "frames": n, "fps": result.fps,
-        "model": model_label, "checkpoint": checkpoint, "protocol": protocol,
-        "frame_rates": {"video_fps": result.fps, "model_fps": result.model_fps, "output_fps": result.fps,
-                        "resampling": resampling_note(result.fps, result.model_fps)},
-        "detector": {**detector_info, "min_visibility": min_visibility,
-                     "detections": int(result.detections_per_frame.sum())
-                     if result.detections_per_frame is not None else None},
-        "detection_filter": detection_filter.as_dict(),
-        "tracker": {**tracker.as_dict(), "max_gap_frames": tracker.max_gap_frames(result.fps)},
-        "rejected_detections": {k: int(result.rejected.get(k, 0)) for k in REJECT_REASONS},
+        "video": str(tv.video), "frames": n, "fps": tv.fps,
+        "model": result.model_label, "checkpoint": checkpoint, "protocol": protocol,
+        "frame_rates": {"video_fps": tv.fps, "model_fps": result.model_fps, "output_fps": tv.fps,
+                        "resampling": resampling_note(tv.fps, result.model_fps)},
+        "detector": {**tv.detector_info, "min_visibility": tv.min_visibility,
+                     "detections": int(tv.detections_per_frame.sum())},
+        "detection_filter": tv.detection_filter.as_dict(),
+        "tracker": {**tv.tracker.as_dict(), "max_gap_frames": tv.tracker.max_gap_frames(tv.fps)},
+        "rejected_detections": {k: int(tv.rejected.get(k, 0)) for k in REJECT_REASONS},
         "tracks": [{"id": r.track.track_id, "first_frame": r.track.start, "last_frame": r.track.end,
                     "quality": r.quality, "files": {k: str(v) for k, v in r.files.items()}}
                    for r in result.tracks],
-        "timing": {"detector_ms_per_frame": 1000 * result.detect_seconds / max(n, 1),
+        "timing": {"detector_ms_per_frame": 1000 * tv.detect_seconds / max(n, 1),
                    "model_ms_per_frame": 1000 * result.model_seconds / max(n, 1),
                    "note": "detector: reading + MediaPipe per video frame; model: resampling, features, "
                            "model and resampling back, per video frame, all tracks"},
         "overlay_video": str(result.overlay_video) if result.overlay_video else None,
         "contact_sheet": str(result.contact_sheet) if result.contact_sheet else None,
     }
+
+
+SUMMARY_COLUMNS = (("reprojection_px", "reproj [px]", ".1f"), ("reprojection_pct_box", "reproj [% box]", ".1f"),
+                   ("accel_mm_per_frame2", "ACCEL [mm/f²]", ".1f"), ("jitter_m_per_s3", "jitter [m/s³]", ".0f"),
+                   ("bone_length_cv_mean", "bone std/mean", ".3f"),
+                   ("foot_sliding_mm_per_frame", "foot slide [mm/f]", ".1f"),
+                   ("coverage_of_track", "detected [% track]", ".0%"))
+
+
+def summary_rows(results: list[DemoResult]) -> list[dict]:
+    """One row per (video, model, track) with the quality measures and the per-frame timing."""
+    rows = []
+    for res in results:
+        tv = res.tracked
+        for r in res.tracks:
+            row = {"video": tv.video.stem, "model": res.model_label, "id": r.track.track_id,
+                   "frames": f"{r.track.start}-{r.track.end}"}
+            for key, label, fmt in SUMMARY_COLUMNS:
+                v = r.quality.get(key)
+                row[label] = "n/a" if v is None else format(v, fmt)
+            row["detector [ms/f]"] = f"{1000 * tv.detect_seconds / tv.n_frames:.1f}"
+            row["model [ms/f]"] = f"{1000 * res.model_seconds / tv.n_frames:.1f}"
+            rows.append(row)
+    return rows

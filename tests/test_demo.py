@@ -208,25 +208,34 @@ def test_demo_errors_name_the_video(tmp_path, monkeypatch, tiny_checkpoint):
     assert result.exit_code != 0 and "posebench train meva --dataset cmu --seed 0" in result.output
 
 
-def test_demo_model_plus_filter(tmp_path, monkeypatch, tiny_checkpoint, single_thread):
-    pytest.importorskip("posebench.filters")
-    from posebench.registry import get_plugin_system
-
-    if not hasattr(get_plugin_system(), "filters"):
-        pytest.skip("filters are not registered in this tree")
+def test_demo_several_models_share_one_detection_pass(tmp_path, monkeypatch, tiny_checkpoint, single_thread):
     n = 30
-    video = write_video(tmp_path / "walk.mp4", n)
-    monkeypatch.setattr("posebench.cli.demo.open_detector", lambda *a: RecordedDetector(two_walkers_and_a_stool(n)))
-    outs = {}
+    videos = [write_video(tmp_path / "walk.mp4", n), write_video(tmp_path / "walk2.mp4", n)]
+    opened = []
+
+    def open_recorded(*args):
+        opened.append(args)
+        return RecordedDetector(two_walkers_and_a_stool(n))
+
+    monkeypatch.setattr("posebench.cli.demo.open_detector", open_recorded)
+    out = tmp_path / "out"
+    result = run_cli(["demo", *map(str, videos), "--model", "meva-test,meva-test+one-euro", "--checkpoint",
+                      f"meva-test={tiny_checkpoint}", "--out", str(out), "--device", "cpu", "--no-progress",
+                      "--no-overlay", "--no-export"])
+    assert result.exit_code == 0, result.output
+    assert len(opened) == 2  # one detection pass per video, whatever the number of models
+    joints = {}
     for label in ("meva-test", "meva-test+one-euro"):
-        out = tmp_path / label
-        args = demo_args(video, tiny_checkpoint, out, "--no-overlay", "--no-export")
-        args[args.index("meva-test")] = label
-        result = run_cli(args)
-        assert result.exit_code == 0, result.output
-        assert json.loads((out / "walk_report.json").read_text())["model"] == label
-        outs[label] = np.load(out / "walk_id1_pose.npz")["joints_lsp14_m"]
-    assert not np.allclose(outs["meva-test"], outs["meva-test+one-euro"])
+        report = json.loads((out / label / "walk_report.json").read_text())
+        assert report["model"] == label and (out / label / "walk2_report.json").is_file()
+        joints[label] = np.load(out / label / "walk_id1_pose.npz")["joints_lsp14_m"]
+    assert not np.allclose(joints["meva-test"], joints["meva-test+one-euro"])  # the filter smoothed it
+    # The summary table: one row per video x model x track.
+    table = [line for line in result.output.splitlines() if line.startswith("| walk")]
+    assert len(table) == 2 * 2 * 2 and "reproj [px]" in result.output and "detector [ms/f]" in result.output
+    result = run_cli(["demo", str(videos[0]), "--model", "meva-test,meva-test+one-euro", "--checkpoint",
+                      str(tiny_checkpoint)])
+    assert result.exit_code == 2 and "MODEL=PATH" in result.output
 
 
 # -- MediaPipe on the real Intel cuts --------------------------------------------------------

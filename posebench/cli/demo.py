@@ -1,8 +1,9 @@
-"""`posebench demo VIDEO`: every person's 3D motion in a video, with a trained model.
+"""`posebench demo VIDEO... [--model M ...]`: every person's 3D motion in videos, with trained models.
 
-The work is :func:`posebench.video_pipeline.run_demo` (detection, false-detection filter,
-tracking, frame-rate resampling, model, quality, BVH / AMASS export, overlay and contact sheet);
-this module only reads the options, loads the model and the detector, and prints a summary.
+The work is in :mod:`posebench.video_pipeline`: ``detect_and_track`` once per video (detection,
+false-detection filter, tracking), then ``run_model_on_tracks`` once per model (frame-rate
+resampling, model, quality, BVH / AMASS export, overlay and contact sheet). This module only
+reads the options, loads the models and the detector, and prints a summary table.
 
 ``--model MODEL+FILTER`` (e.g. ``vibe+one-euro``) smooths each track's output with a post-hoc
 filter from :mod:`posebench.filters` at the video's frame rate.
@@ -43,18 +44,18 @@ def open_detector(detector_model: str | None, num_poses: int = 4, allow_telemetr
     return MediaPipePoseDetector(path, num_poses=num_poses, allow_telemetry=allow_telemetry)
 
 
-def resolve_post_filter(model: str):
-    """``"vibe+one-euro"`` -> ("vibe", a filter on the demo's per-track arrays) ; ``"vibe"`` -> ("vibe", None)."""
+def resolve_post_filter(model: str, config: str | None = None):
+    """``"vibe+one-euro"`` -> ("vibe", a filter on the demo's per-track arrays); ``"vibe"`` -> ("vibe", None).
+
+    Filter parameters: the filter's defaults, then the ``filters`` section of the model's config.
+    """
     if "+" not in model:
         return model, None
-    try:
-        from posebench.filters import resolve_model_name
-    except ImportError as exc:
-        raise PosebenchError(f"--model {model!r}: post-hoc filters (posebench.filters) are not available in this "
-                             f"install ({exc})") from exc
     from posebench.evaluation import TrackPrediction
+    from posebench.filters import resolve_model_names
+    from posebench.registry import get_plugin_system
 
-    spec = resolve_model_name(model)
+    spec = resolve_model_names([model], config, registry=get_plugin_system().filters)[model]
     chain = spec.track_filter
 
     def post_filter(arrays: dict, fps: float) -> dict:
@@ -78,18 +79,35 @@ def _dataset_fps(name: str) -> float | None:
     return float(fps) if isinstance(fps, (int, float)) else None
 
 
+def _checkpoint_for(model: str, checkpoints: tuple[str, ...], n_models: int) -> str | None:
+    """``--checkpoint PATH`` (one model) or ``--checkpoint MODEL=PATH`` (any number) -> the path for ``model``."""
+    chosen = None
+    for item in checkpoints:
+        name, sep, path = item.partition("=")
+        if not sep:
+            if n_models > 1:
+                raise click.UsageError(f"--checkpoint {item!r}: with several models, write MODEL=PATH")
+            chosen = item
+        elif name in (model, model.split("+")[0]):
+            chosen = path
+    return chosen
+
+
 @click.command("demo")
-@click.argument("video", type=click.Path(dir_okay=False))
-@click.option("--model", default="meva", show_default=True,
-              help="Registered model name, or MODEL+FILTER (e.g. vibe+one-euro) to smooth the output.")
-@click.option("--checkpoint", default=None, type=click.Path(dir_okay=False),
-              help="Checkpoint file (default: the cached one of `posebench train MODEL --dataset DATASET`).")
+@click.argument("videos", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--model", "models", multiple=True, default=("meva",), show_default=True,
+              help="Registered model name, or MODEL+FILTER (e.g. vibe+one-euro) to smooth the output. "
+                   "Repeat (or separate with commas) for several models on the same detections.")
+@click.option("--checkpoint", "checkpoints", multiple=True,
+              help="Checkpoint file, or MODEL=FILE per model (default: the cached one of "
+                   "`posebench train MODEL --dataset DATASET --config CONFIG`).")
 @click.option("--dataset", default="cmu", show_default=True, help="Dataset the cached checkpoint was trained on.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Training seed of the cached checkpoint.")
 @click.option("--config", default=None, help="Training config of the cached checkpoint (default: the model's own, cpu for meva).")
 @click.option("--detector-model", default=None, type=click.Path(dir_okay=False),
               help="MediaPipe PoseLandmarker bundle (.task). Env: POSEBENCH_DETECTOR_MODEL.")
-@click.option("--out", "out_dir", default="posebench_demo", show_default=True, type=click.Path(file_okay=False))
+@click.option("--out", "out_dir", default="posebench_demo", show_default=True, type=click.Path(file_okay=False),
+              help="Output folder (one sub-folder per model when there are several).")
 @click.option("--protocol", default="posebench", show_default=True, help="Protocol whose windowing is used.")
 @click.option("--fps", default=None, type=float, help="Frame rate to use instead of the file's.")
 @click.option("--model-fps", default=None, type=click.FloatRange(min=0, min_open=True),
@@ -110,45 +128,66 @@ def _dataset_fps(name: str) -> float | None:
               help="Let mediapipe send its usage metrics to Google (blocked by default).")
 @click.option("--progress/--no-progress", default=True, show_default=True, help="Progress bars.")
 @device_option
-def demo_cmd(video, model, checkpoint, dataset, seed, config, detector_model, out_dir, protocol, fps, model_fps,
+def demo_cmd(videos, models, checkpoints, dataset, seed, config, detector_model, out_dir, protocol, fps, model_fps,
              max_frames, min_visibility, num_poses, person, min_track_frames, max_gap_s, no_overlay, no_export,
              allow_mediapipe_telemetry, progress, device):
-    """Estimate every person's 3D motion in VIDEO with a trained MODEL (2D keypoints from MediaPipe)."""
+    """Estimate every person's 3D motion in each VIDEO with trained MODELs (2D keypoints from MediaPipe).
+
+    Writes per track a pose npz, a BVH and an AMASS-style npz, per video a report.json with the
+    no-ground-truth quality of every track, an overlay video and a contact sheet; prints a summary table.
+    """
     from dataclasses import replace
+    from pathlib import Path
+
+    from tabulate import tabulate
 
     from posebench.evaluation import default_device
     from posebench.tracking import TrackerConfig
     from posebench.video import read_video_info
-    from posebench.video_pipeline import DEFAULT_MODEL_FPS, run_demo
+    from posebench.video_pipeline import DEFAULT_MODEL_FPS, detect_and_track, run_model_on_tracks, summary_rows
 
-    read_video_info(video, fps=fps)  # an unreadable video fails here, named, before any model loads
+    labels = [m.strip() for item in models for m in item.split(",") if m.strip()]
+    for video in videos:
+        read_video_info(video, fps=fps)  # an unreadable video fails here, named, before any model loads
     device = device or default_device()
-    base_model, post_filter = resolve_post_filter(model)
-    net, ckpt_path = load_demo_model(base_model, checkpoint, dataset, seed, device, config)
+    loaded = []
+    for label in labels:
+        base_model, post_filter = resolve_post_filter(label, config)
+        net, ckpt_path = load_demo_model(base_model, _checkpoint_for(label, checkpoints, len(labels)), dataset,
+                                         seed, device, config)
+        loaded.append((label, net, ckpt_path, post_filter))
     model_fps = model_fps or _dataset_fps(dataset) or DEFAULT_MODEL_FPS
     tracker = replace(TrackerConfig(), min_track_frames=min_track_frames, max_gap_s=max_gap_s)
-    with open_detector(detector_model, num_poses, allow_mediapipe_telemetry) as detector:
-        result = run_demo(video, net, detector, out_dir, checkpoint=str(ckpt_path), protocol=protocol, fps=fps,
-                          model_fps=model_fps, max_frames=max_frames, min_visibility=min_visibility, device=device,
-                          person=person, tracker=tracker, post_filter=post_filter, model_label=model,
-                          overlay=not no_overlay, export=not no_export, progress=progress,
-                          detector_info={"name": "mediapipe-pose-landmarker", "num_poses": num_poses,
-                                         "telemetry": "allowed" if allow_mediapipe_telemetry else "blocked"})
-    n = result.n_frames
-    dropped = ", ".join(f"{k} {v}" for k, v in result.rejected.items() if v) or "none"
-    click.echo(f"video      {video}: {n} frames at {result.fps:g} fps; model at {result.model_fps:g} fps, output "
-               f"at {result.fps:g} fps")
-    click.echo(f"people     {len(result.tracks)} track(s): ids {result.track_ids}; dropped detections: {dropped}")
-    click.echo(f"model      {model} from {ckpt_path}")
-    click.echo(f"speed      detector {1000 * result.detect_seconds / n:.1f} ms/frame, "
-               f"model {1000 * result.model_seconds / n:.1f} ms/frame ({device})")
-    for r in result.tracks:
-        for label, path in r.files.items():
-            click.echo(f"id {r.track.track_id:<7} {label:<6} {path}")
-    for label, path in (("report", result.report), ("overlay", result.overlay_video),
-                        ("sheet", result.contact_sheet)):
-        if path is not None:
-            click.echo(f"{label:<10} {path}")
+    detector_info = {"name": "mediapipe-pose-landmarker", "num_poses": num_poses,
+                     "telemetry": "allowed" if allow_mediapipe_telemetry else "blocked"}
+    results = []
+    for video in videos:
+        with open_detector(detector_model, num_poses, allow_mediapipe_telemetry) as detector:
+            tracked = detect_and_track(video, detector, fps=fps, max_frames=max_frames, min_visibility=min_visibility,
+                                       tracker=tracker, person=person, progress=progress, detector_info=detector_info)
+        dropped = ", ".join(f"{k} {v}" for k, v in tracked.rejected.items() if v) or "none"
+        click.echo(f"video      {video}: {tracked.n_frames} frames at {tracked.fps:g} fps (model at {model_fps:g} "
+                   f"fps, output at {tracked.fps:g} fps); {len(tracked.tracks)} track(s): ids "
+                   f"{[t.track_id for t in tracked.tracks]}; dropped detections: {dropped}")
+        for label, net, ckpt_path, post_filter in loaded:
+            out = Path(out_dir) / label if len(loaded) > 1 else Path(out_dir)
+            result = run_model_on_tracks(tracked, net, out, checkpoint=str(ckpt_path), protocol=protocol,
+                                         model_fps=model_fps, device=device, post_filter=post_filter,
+                                         model_label=label, overlay=not no_overlay, export=not no_export,
+                                         progress=progress)
+            results.append(result)
+            n = tracked.n_frames
+            click.echo(f"model      {label} from {ckpt_path}: detector {1000 * tracked.detect_seconds / n:.1f} "
+                       f"ms/frame, model {1000 * result.model_seconds / n:.1f} ms/frame ({device})")
+            for r in result.tracks:
+                for kind, path in r.files.items():
+                    click.echo(f"id {r.track.track_id:<7} {kind:<6} {path}")
+            for kind, path in (("report", result.report), ("overlay", result.overlay_video),
+                               ("sheet", result.contact_sheet)):
+                if path is not None:
+                    click.echo(f"{kind:<10} {path}")
+    click.echo("")
+    click.echo(tabulate(summary_rows(results), headers="keys", tablefmt="github"))
 
 
 def register(cli: click.Group) -> None:
