@@ -49,11 +49,13 @@ import _compat_pickle
 import builtins
 import collections
 import io
+import lzma
 import math
 import os
 import pickle
 import re
 import struct
+import zlib
 from pathlib import Path
 from typing import BinaryIO, Iterable
 
@@ -640,7 +642,7 @@ def safe_joblib_load(path: str | os.PathLike, *, allowed: Iterable[str] | None =
                 obj = unpickler_cls(source, reader, source=source, allowed=table, byte_limit=limit).load()
         except DataFormatError:
             raise
-        except (*_LOAD_ERRORS, OSError, io.UnsupportedOperation) as exc:
+        except (*_LOAD_ERRORS, OSError, io.UnsupportedOperation, zlib.error, lzma.LZMAError) as exc:
             raise _fail(source, exc) from None
     check_nesting(obj, source)
     return obj
