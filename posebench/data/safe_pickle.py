@@ -212,6 +212,8 @@ class _SafeNdarray:
     and the class argument of ``_reconstruct``."""
 
     def __new__(cls, shape=(), dtype=float, buffer=None, offset=0, strides=None, order=None):
+        if dtype in (float, int, bool, complex):  # the Python types numpy accepts as dtypes
+            dtype = np.dtype(dtype)
         dtype = plain_dtype(dtype if isinstance(dtype, np.dtype) else _safe_dtype(dtype))
         if offset != 0 or strides is not None:
             raise _Refused("refused ndarray(...) with an offset or strides")
