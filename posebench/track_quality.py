@@ -11,9 +11,9 @@ the detector's own keypoints only (``posebench demo`` writes them to ``report.js
   m/s^3. Real motion has little of either; a flickering prediction has a lot.
 - **Bone-length constancy**: std / mean of each SMPL-24 bone's length over the track (a body's
   bones do not change length; 0 for a body model that poses by forward kinematics).
-- **Foot sliding**: on frames where a foot is in contact (its height within ``contact_height_m``
-  of the track's ground level, the 5th percentile of both feet's heights), the mean horizontal
-  speed of that foot, mm per frame. Needs the pelvis translation (from the fitted camera with an
+- **Foot sliding**: on frames where a foot is in contact (within ``contact_height_m`` of the
+  ground plane fitted to the lower foot of each frame), the mean speed of that foot along the
+  ground, mm per frame. Needs the pelvis translation (from the fitted camera with an
   assumed focal length, :func:`pelvis_from_camera`), so it is only as good as that depth.
 - **Coverage**: the fraction of the track's frames with a detection, and of the video's frames
   the track spans.
@@ -27,7 +27,6 @@ from posebench.skeleton import SMPL_PARENTS
 
 LEFT_FOOT, RIGHT_FOOT = 10, 11  # SMPL-24 foot joints
 CONTACT_HEIGHT_M = 0.05
-GROUND_PERCENTILE = 5.0
 
 
 def fit_weak_perspective(joints_m: np.ndarray, kp2d_px: np.ndarray, min_joints: int = 3
@@ -119,23 +118,49 @@ def bone_length_cv(joints_m: np.ndarray, bones=SMPL24_BONES) -> np.ndarray:
     return lengths.std(axis=0) / np.maximum(lengths.mean(axis=0), 1e-9)
 
 
+def ground_plane(points_m: np.ndarray, ridge: float = 0.05) -> tuple[np.ndarray, float]:
+    """The plane ``n . p = d`` (unit normal ``n`` pointing up, +Y) through 3D points (N, 3), by least
+    squares on ``y = a x + b z + c`` with a ridge penalty on the tilt (a, b), then refitted on the points
+    within 0.1 m of it. The penalty keeps the plane level when the points do not spread (a person
+    standing still), so a camera looking down at the floor still gives a level-enough ground."""
+    p = np.asarray(points_m, np.float64)
+    keep = np.ones(len(p), bool)
+    for _ in range(2):
+        q = p[keep]
+        A = np.stack([q[:, 0], q[:, 2], np.ones(len(q))], 1)
+        reg = np.diag([ridge * len(q), ridge * len(q), 0.0])
+        a, b, c = np.linalg.solve(A.T @ A + reg + 1e-12 * np.eye(3), A.T @ q[:, 1])
+        n = np.array([-a, 1.0, -b]) / np.sqrt(1 + a * a + b * b)
+        d = c / np.sqrt(1 + a * a + b * b)
+        keep = np.abs(p @ n - d) < 0.1
+        if keep.sum() < 3:
+            break
+    return n, float(d)
+
+
 def foot_sliding(joints_yup_m: np.ndarray, feet: tuple[int, int] = (LEFT_FOOT, RIGHT_FOOT),
                  contact_height_m: float = CONTACT_HEIGHT_M) -> tuple[float, float]:
-    """(mean horizontal foot speed on contact frames in mm/frame, fraction of foot-frames in contact).
+    """(mean speed along the ground of a foot in contact, mm/frame; fraction of foot-frames in contact).
 
     ``joints_yup_m`` (T, J, 3) world joints, +Y up; ``feet`` the two foot joints (default SMPL-24's).
-    A foot is in contact at frames t and t+1 when its height is within ``contact_height_m`` of the
-    ground level (the 5th percentile of both feet's heights over the track) at both.
+    The ground is the plane fitted to the lower foot of every frame (:func:`ground_plane`: the camera
+    may look down, so "up" in the camera is not up in the room). A foot is in contact at frames t and
+    t+1 when it is within ``contact_height_m`` of the ground at both; its sliding is its displacement
+    projected onto the ground.
     """
     j = np.asarray(joints_yup_m, np.float64)
-    feet = j[:, list(feet)]  # (T, 2, 3)
-    if len(feet) < 2:
+    feet_xyz = j[:, list(feet)]  # (T, 2, 3)
+    if len(feet_xyz) < 2 or not np.isfinite(feet_xyz).all():
         return float("nan"), 0.0
-    ground = np.percentile(feet[..., 1], GROUND_PERCENTILE)
-    contact = feet[..., 1] < ground + contact_height_m  # (T, 2)
+    lower = feet_xyz[np.arange(len(j)), feet_xyz[..., 1].argmin(axis=1)]
+    n, d = ground_plane(lower)
+    height = feet_xyz @ n - d  # (T, 2)
+    contact = height < contact_height_m
     both = contact[1:] & contact[:-1]
-    step = np.linalg.norm((feet[1:] - feet[:-1])[..., [0, 2]], axis=-1) * 1000.0
-    sliding = float(step[both].mean()) if both.any() else float("nan")
+    step = feet_xyz[1:] - feet_xyz[:-1]
+    along = step - (step @ n)[..., None] * n
+    speed = np.linalg.norm(along, axis=-1) * 1000.0
+    sliding = float(speed[both].mean()) if both.any() else float("nan")
     return sliding, float(contact.mean())
 
 

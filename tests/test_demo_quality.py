@@ -137,3 +137,34 @@ def test_resample_prediction_back_to_video_times():
     got = np.arctan2(out["rotmat"][0, 5, 1, 0], out["rotmat"][0, 5, 0, 0])
     assert got == pytest.approx(0.04 * 30 * 0.1, abs=1e-6)
     assert "slerp" in resampling_note(10.0, 30.0) and resampling_note(30.0, 30.0).startswith("none")
+
+
+def test_foot_sliding_on_a_tilted_ground_plane():
+    """A walk seen by a camera looking down 20 degrees: the feet plant and swing in turn; planted feet do
+    not slide. A level-ground assumption would call most swings 'contact' or no frame at all."""
+    T, step_frames, stride = 80, 10, 0.6
+    feet = np.zeros((T, 2, 3))
+    for t in range(T):
+        phase, k = divmod(t, step_frames)
+        for f in range(2):
+            moving = (phase % 2) == f  # this foot swings during this phase
+            planted_z = stride * ((phase + (1 - f)) // 2) + (stride / 2 if f else 0.0)
+            if moving:
+                a = k / step_frames
+                feet[t, f] = [0.15 * (2 * f - 1), 0.15 * np.sin(np.pi * a), planted_z + stride * a]
+            else:
+                feet[t, f] = [0.15 * (2 * f - 1), 0.0, planted_z]
+    tilt = np.deg2rad(20)
+    R = np.array([[1, 0, 0], [0, np.cos(tilt), -np.sin(tilt)], [0, np.sin(tilt), np.cos(tilt)]])
+    world = np.zeros((T, 24, 3))
+    world[:, [10, 11]] = feet @ R.T
+    slide, contact = foot_sliding(world)
+    level = np.zeros((T, 24, 3))
+    level[:, [10, 11]] = feet
+    slide_level, contact_level = foot_sliding(level)
+    # Planted feet do not move; only the frames next to lift-off and touch-down (under 5 cm) add a little.
+    assert slide < 10.0 and slide_level < 10.0
+    assert contact_level == pytest.approx(0.65) and abs(contact - contact_level) < 0.1
+    # The 5th-percentile "level floor" of a tilted view finds contact in only a few frames.
+    y = world[:, [10, 11], 1]
+    assert (y < np.percentile(y, 5) + 0.05).mean() < 0.1
