@@ -49,7 +49,9 @@ def noise_stats_cmd(name, preset, severity, split, root, as_json):
     options = {k: v for k, v in (("preset", preset), ("severity", severity)) if v is not None}
     try:
         dataset = load_dataset(name, root, **options)
-    except TypeError:
+    except TypeError as exc:
+        if "unexpected keyword" not in str(exc):
+            raise
         raise click.UsageError(f"dataset {name!r} takes no --preset/--severity (it is not synthetic)") from None
     if not hasattr(dataset, "noise_tracks"):
         raise click.UsageError(f"dataset {name!r} does not provide noise-free 2D keypoints to measure against")
