@@ -124,6 +124,9 @@ class LazyPredictions(Mapping):
     def __len__(self) -> int:
         return len(self._keys)
 
+    def __contains__(self, seq) -> bool:  # without reading the arrays (Mapping's default would)
+        return seq in self._keys
+
     def close(self) -> None:
         self._npz.close()
 

@@ -79,9 +79,10 @@ def score_cmd(pred, gt, protocol, units, name, out):
     label = name or Path(pred).stem
     rows = results.summary_rows(label, Path(gt).stem, proto.id, [result.summary])
     meta = {"protocol": proto.definition(), "units": units, "skipped_sequences": result.skipped,
-            "sequences_too_short": result.too_short,
-            "provenance": {"prediction_file": {"path": str(pred), "sha256": results.file_sha256(Path(pred))},
-                           "gt_file": {"path": str(gt), "sha256": results.file_sha256(Path(gt))}}}
+            "sequences_too_short": result.too_short}
+    if out:  # hashing two large files is only worth it for a saved result
+        meta["provenance"] = {"prediction_file": {"path": str(pred), "sha256": results.file_sha256(Path(pred))},
+                              "gt_file": {"path": str(gt), "sha256": results.file_sha256(Path(gt))}}
     _print_and_save(rows, result.per_sequence.assign(model=label), None, meta, Path(out) if out else None)
     click.echo(f"{result.summary['n_sequences']} sequence(s) scored, {result.summary['n_frames_scored']} of "
                f"{result.summary['n_frames_total']} frames; too short for a metric: "
@@ -113,6 +114,9 @@ class _InMetres(Mapping):
 
     def __len__(self):
         return len(self.seqs)
+
+    def __contains__(self, seq):
+        return seq in self.seqs
 
 
 def register(cli: click.Group) -> None:

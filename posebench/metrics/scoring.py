@@ -42,6 +42,7 @@ N_JOINTS = 14
 # upper and lower arms.
 UNIT_CHECK_BONES = ((0, 1), (1, 2), (5, 4), (4, 3), (6, 7), (7, 8), (11, 10), (10, 9))
 PLAUSIBLE_BONE_M = (0.03, 1.5)  # median bone length of a person in metres
+UNIT_CHECK_FRAMES = 64  # frames per sequence the unit check looks at
 
 
 @dataclass
@@ -156,10 +157,12 @@ def _finite_or_fill(a: np.ndarray, rows: np.ndarray, where: str, fld: str) -> np
 def check_units(joints_m: np.ndarray, where: str, fld: str = "joints3d_m") -> None:
     """Refuse joints whose median bone length is not a person's in metres (a file in
     millimetres has bones ~1000x longer). ``joints_m``: (N, 14, 3); NaN frames ignored."""
-    j = np.asarray(joints_m, dtype=np.float64)
+    j = np.asarray(joints_m)
     if j.ndim != 3 or j.shape[1] != N_JOINTS or j.shape[0] == 0:
         return
-    lengths = np.stack([np.linalg.norm(j[:, a] - j[:, b], axis=-1) for a, b in UNIT_CHECK_BONES], axis=1)
+    j = j[::max(1, j.shape[0] // UNIT_CHECK_FRAMES)].astype(np.float64)  # a sample is enough for a median
+    bones = np.array(UNIT_CHECK_BONES)
+    lengths = np.linalg.norm(j[:, bones[:, 0]] - j[:, bones[:, 1]], axis=-1)
     lengths = lengths[np.isfinite(lengths)]
     if lengths.size == 0:
         return
@@ -290,17 +293,19 @@ def _per_frame(c: _Sequence, protocol: Protocol) -> dict[str, np.ndarray]:
             out["pa_mpjpe"] = _scatter(F.pa_mpjpe(c.gt[s], c.pred[s]), s, n)
     if "pve" in wanted and c.pred_verts is not None:
         out["pve"] = _scatter(F.pve(c.pred_verts[s], c.gt_verts[s]), s, n)
-    pelvis = protocol.accel_pelvis
+    pred, gt, pelvis = c.pred, c.gt, protocol.accel_pelvis
+    if pelvis is not None and len(c.temporal) > 1:  # centre once for all temporal metrics (same values)
+        pred, gt, pelvis = F._centre(pred, pelvis, "pred_m"), F._centre(gt, pelvis, "gt_m"), None
     for m, ok in c.temporal.items():
         span = 3 if m != "vel_err" else 2
         length = n - span + 1
         if protocol.accel_across_gaps:
             idx = np.flatnonzero(ok)
-            values = _temporal_values(m, c.pred[idx], c.gt[idx], pelvis)
+            values = _temporal_values(m, pred[idx], gt[idx], pelvis)
             out[m] = _scatter(values, idx[:len(values)], length)
         else:
             keep = F.acc_term_mask(ok) if span == 3 else (ok[:-1] & ok[1:])
-            out[m] = _scatter(_temporal_values(m, c.pred, c.gt, pelvis)[keep], keep, length)
+            out[m] = _scatter(_temporal_values(m, pred, gt, pelvis)[keep], keep, length)
     return out
 
 
