@@ -352,8 +352,16 @@ class CmuBenchmark:
                 "build_id": data["meta"]["build_id"], "benchmark_version": self.version, "preset": self.preset,
                 "supervision_2d": SUPERVISION_2D, "gt_kp2d": gt_kp2d, "bbox_px": bbox,
                 "kp2d_px": data["kp2d_px"][a:b], "gt_kp2d_px": data["gt_kp2d_px"][a:b],
-                "outlier": data["outlier"][a:b], "swapped": data["swapped"][a:b], "transl_cam_m": transl_cam,
+                "outlier": data["outlier"][a:b], "transl_cam_m": transl_cam,
                 "image_wh": (cam.w, cam.h), "body_model": "skeleton"}
+        outlier = data["outlier"][a:b]
+        if outlier.shape[1] == 17:  # v2: COCO-17 events, shown on the LSP-14 keypoints the models read
+            meta["outlier_coco"] = outlier
+            meta["outlier"] = np.concatenate([outlier[:, list(dn.COCO17_TO_LSP12)], np.zeros((T, 2), bool)], axis=1)
+        swapped = data["swapped"][a:b]
+        meta["swapped"] = swapped if swapped.ndim == 1 else swapped.any(-1)  # (T,) any left/right swap
+        if swapped.ndim == 2:
+            meta["swapped_pairs"] = swapped  # v2: (T, 8) per COCO-17 left/right pair
         return Track(name=info["name"], fps=FPS, features=features, kp2d=kp2d, joints3d_m=lsp14, joints24_m=joints24,
                      pose_rotmat=rotmat, betas=np.repeat(betas[None], T, axis=0), valid=np.ones(T, dtype=bool),
                      meta=meta)
