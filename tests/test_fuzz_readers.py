@@ -1,5 +1,5 @@
-"""Fuzzing: byte flips, insertions and truncations of well-formed files built here must give
-either a result or a posebench error from the unpickler, the joblib reader, the npz reader
+"""Fuzzing: byte flips, insertions and truncations of well-formed files (built here, and the real
+AIST++ pickles when the real data is present) must give either a result or a posebench error from the unpickler, the joblib reader, the npz reader
 and the SMPL reader; never another exception (a traceback at the CLI) or a crash.
 """
 from __future__ import annotations
@@ -148,6 +148,17 @@ def test_seeds_load(tmp_path):
 @given(data=mutated(PICKLE_SEEDS))
 def test_fuzz_unpickler(data):
     _only_posebench_errors(safe_load, io.BytesIO(data))
+
+
+@FUZZ
+@given(data=st.data())
+def test_fuzz_unpickler_on_real_files(realdata_dir, data):
+    """Mutations of the real AIST++ release pickles (motions: SMPL poses; keypoints3d)."""
+    seeds = [p.read_bytes() for p in sorted(realdata_dir.glob("aistpp/motions/*.pkl"))[:1]
+             + sorted(realdata_dir.glob("aistpp/keypoints3d/*.pkl"))[:1]]
+    if not seeds:
+        pytest.skip("no AIST++ pickles in the real data")
+    _only_posebench_errors(safe_load, io.BytesIO(data.draw(mutated(seeds))))
 
 
 @FUZZ
