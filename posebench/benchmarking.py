@@ -97,7 +97,7 @@ def run_eval(models: list[str], dataset: str, *, split: str = "test", protocol: 
     tracks = ds.tracks(split)
     if not tracks:
         raise PosebenchError(f"dataset {dataset!r} has no tracks in split {split!r}")
-    rows, per_seq_frames, ckpt_info, notes = [], [], {}, {}
+    rows, per_seq_frames, ckpt_info, notes, skipped_sequences = [], [], {}, {}, {}
     per_model_tables: dict[str, pd.DataFrame] = {}
     for model_name in models:
         summaries, tables = [], []
@@ -110,6 +110,8 @@ def run_eval(models: list[str], dataset: str, *, split: str = "test", protocol: 
                 notes[model_name] = skipped
             preds = predict(model, tracks, proto, device=device, progress=progress, track_filter=spec.track_filter)
             result = score_predictions(preds, tracks, proto)
+            if result.skipped:  # sequences with nothing to score under proto: reported, not scored
+                skipped_sequences[model_name] = result.skipped
             if predictions_dir is not None:
                 write_predictions(Path(predictions_dir) / f"{model_name}_seed{seed}.npz",
                                   {n: {"joints3d_m": np.nan_to_num(p.joints_lsp14_m), "covered": p.covered}
@@ -138,7 +140,7 @@ def run_eval(models: list[str], dataset: str, *, split: str = "test", protocol: 
         "dataset": dataset, "config": config, "split": split, "n_tracks": len(tracks), "seeds": list(seeds),
         "protocol": proto.definition(), "checkpoints": ckpt_info, "device": device,
         "filters": {name: spec.describe() for name, spec in specs.items() if spec.track_filter is not None},
-        "notes": notes,
+        "notes": notes, "skipped_sequences": skipped_sequences,
         "provenance": {"dataset_files": getattr(ds, "file_hashes", lambda: {})(),
                        "dataset_root": str(status.root)},
     }

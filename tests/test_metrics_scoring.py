@@ -193,3 +193,18 @@ def test_seed_summary():
     mean, std = seed_summary([1.0, 2.0, 3.0])
     assert (mean, std) == (pytest.approx(2.0), pytest.approx(1.0))
     assert np.isnan(seed_summary([4.0])[1])
+
+
+def test_sequences_with_nothing_to_score_are_skipped_and_reported():
+    gt = static_track(6)
+    gts = {"ok": SequenceTarget(gt), "invalid": SequenceTarget(gt, valid=np.zeros(6, bool)),
+           "uncovered": SequenceTarget(gt)}
+    preds = {"ok": SequencePrediction(shifted(gt, 14)), "invalid": SequencePrediction(shifted(gt, 14)),
+             "uncovered": SequencePrediction(np.full_like(gt, np.nan), covered=np.zeros(6, bool))}
+    r = score(preds, gts, P["posebench-v1"])
+    assert set(r.skipped) == {"invalid", "uncovered"} and list(r.per_sequence["sequence"]) == ["ok"]
+    assert r.summary["mpjpe"] == pytest.approx(1.0) and r.summary["n_sequences_skipped"] == 2
+    assert any("skipped 2 sequence(s)" in line for line in r.notes())
+    with pytest.raises(PosebenchError, match="nothing to score.*all 2 sequence"):
+        score({k: preds[k] for k in ("invalid", "uncovered")}, {k: gts[k] for k in ("invalid", "uncovered")},
+              P["posebench-v1"])

@@ -398,7 +398,11 @@ def score(preds: Mapping, gts: Mapping, protocol: Protocol, *, model_window: int
         raise PosebenchError(f"sequence {lacking!r}: no 'vertices_m' in prediction or ground truth, while other "
                              f"sequences have both; PVE needs them for every sequence or none")
 
-    metrics = [m for m in protocol.metrics if per_frame and all(m in pf for pf in per_frame.values())]
+    if not rows:
+        first = next(iter(skipped.values()))
+        raise PosebenchError(f"nothing to score under protocol {protocol.id!r}: all {len(skipped)} sequence(s) "
+                             f"skipped ({first})")
+    metrics = [m for m in protocol.metrics if all(m in pf for pf in per_frame.values())]
     columns = ["sequence", "video", "n_frames", "n_frames_scored", *metrics, *[f"n_{m}" for m in metrics]]
     table = pd.DataFrame(rows, columns=columns)
     summary: dict[str, float] = {}
@@ -411,7 +415,7 @@ def score(preds: Mapping, gts: Mapping, protocol: Protocol, *, model_window: int
     summary["n_sequences"] = len(rows)
     summary["n_sequences_skipped"] = len(skipped)
     summary["n_frames_total"] = n_total
-    summary["n_frames_scored"] = int(table["n_frames_scored"].sum()) if rows else 0
+    summary["n_frames_scored"] = int(table["n_frames_scored"].sum())
     summary["n_frames"] = summary["n_frames_scored"]
     units = {m: F.UNITS[m] for m in metrics}
     return ScoreResult(protocol, per_frame, table, summary, units, skipped, too_short)
