@@ -91,7 +91,7 @@ def side_panel(joints_by_colour: list[tuple[np.ndarray, tuple[int, int, int]]], 
 
 
 def write_overlay_video(path: Path, video: str | os.PathLike, tracks: list[DrawnTrack], fps: float,
-                        n_frames: int) -> Path:
+                        n_frames: int, progress: bool = False) -> Path:
     """Write ``path`` (mp4, atomic): each frame with every track's keypoints and id, beside a side
     view of the tracks' 3D joints."""
     import cv2
@@ -101,8 +101,13 @@ def write_overlay_video(path: Path, video: str | os.PathLike, tracks: list[Drawn
     path = Path(path)
     tmp = path.with_name(f".{path.stem}.partial{path.suffix}")
     writer = None
+    frames = iter_frames(video, n_frames)
+    if progress:
+        from tqdm.auto import tqdm
+
+        frames = tqdm(frames, total=n_frames, desc=f"overlay {path.name}", unit="frame", leave=False)
     try:
-        for t, rgb in enumerate(iter_frames(video, n_frames)):
+        for t, rgb in enumerate(frames):
             frame = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
             side = []
             for tr in tracks:

@@ -1,5 +1,8 @@
 """A video in, every person's 3D motion out: the work behind ``posebench demo VIDEO``.
 
+:func:`detect_and_track` does steps 1-2 once per video; :func:`run_model_on_tracks` steps 3-5 once per
+model (:func:`run_demo` chains them).
+
 1. Detect: every frame through a keypoint detector (:func:`posebench.video.detect_video`),
    several people per frame.
 2. Drop false detections and link the rest into one track per person
@@ -348,7 +351,8 @@ def run_model_on_tracks(tracked: TrackedVideo, model, out_dir: str | os.PathLike
         drawn = [DrawnTrack(track_id=r.track.track_id, start=r.track.start, kp2d_px=r.track.kp2d_px,
                             joints_m=r.arrays["joints_lsp14_m"], observed=r.track.observed,
                             quality_lines=quality_lines(r.track.track_id, r.quality)) for r in results]
-        result.overlay_video = write_overlay_video(out_dir / f"{stem}_overlay.mp4", video, drawn, fps, n_frames)
+        result.overlay_video = write_overlay_video(out_dir / f"{stem}_overlay.mp4", video, drawn, fps, n_frames,
+                                                   progress=progress)
         result.contact_sheet = write_contact_sheet(
             out_dir / f"{stem}_sheet.png", video, drawn, n_frames, fps,
             title=f"{video.name}: {model_label}, {len(results)} track(s), {n_frames} frames at {fps:g} fps")
