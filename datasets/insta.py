@@ -89,12 +89,12 @@ class InstaVariety:
         except OSError as exc:
             raise DataFormatError(path, f"not a readable HDF5 file: {exc}") from None
         with h5:
-            for key in ("vid_name", "joints2D", "features"):
-                if key not in h5:
-                    raise DataFormatError(path, f"missing dataset (present: {', '.join(sorted(h5))})", field=key)
+            # Link types are checked before anything resolves a name: an external link would open another file.
             for key in ("vid_name", "joints2D", "features", "frame_id"):
-                if key in h5:
+                if h5.get(key, getlink=True) is not None:
                     _check_local_dataset(h5, key, path)
+                elif key != "frame_id":
+                    raise DataFormatError(path, f"missing dataset (present: {', '.join(sorted(h5))})", field=key)
             names = as_strings(h5["vid_name"][()], path, "vid_name")
             n = names.shape[0]
             kp = as_array(h5["joints2D"][()], path, "joints2D", shape=(n, 25, 3))
