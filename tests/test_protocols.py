@@ -48,6 +48,36 @@ def test_documented_choices():
     assert all(p.pelvis_joints == (2, 3) for p in BUILTIN_PROTOCOLS)
 
 
+def test_v2_declares_each_official_rule():
+    vibe, meva, hmmr = (by_id(i) for i in ("vibe-v2", "meva-v2", "hmmr-v2"))
+    assert (vibe.frame_filter, vibe.visibility_threshold, vibe.min_visible_joints, vibe.filter_before_windowing,
+            vibe.windowing, vibe.window, vibe.accel_across_gaps, vibe.accel_across_sequences, vibe.aggregation) == \
+        ("visible", 0.3, 6, True, "vibe", 16, True, True, "frames")
+    assert (meva.frame_filter, meva.filter_before_windowing, dict(meva.window_params), meva.pa_direction,
+            meva.accel_across_gaps, meva.accel_across_sequences, meva.metrics) == \
+        ("valid&visible", True, {"overlap": 10, "short": "skip"}, "gt_to_pred", True, False,
+         ("mpjpe", "pa_mpjpe", "acc_err", "vel_err"))
+    assert (hmmr.frame_filter, hmmr.visibility_threshold, hmmr.filter_before_windowing, hmmr.accel_centering,
+            hmmr.temporal_frame_filter, hmmr.accel_visibility_mask, hmmr.aggregation, hmmr.aggregation_unit) == \
+        ("visible", 0.1, False, "none", False, ("acc_err",), "sequences", "video")
+    assert hmmr.masks_visibility("acc_err") and not hmmr.masks_visibility("accel")
+    assert by_id("hmmr-v1").masks_visibility("accel")  # v1: both masked
+    assert hmmr.visible(np.array([[0.2] * 7 + [0.0] * 7])).tolist() == [True]  # 7 joints at 0.2 > 0.1
+    assert vibe.visible(np.array([[0.2] * 7 + [0.0] * 7, [0.9] * 7 + [0.0] * 7])).tolist() == [False, True]
+    assert not vibe.visible(np.array([[0.9] * 6 + [0.0] * 8])).any()  # exactly 6 visible is not > 6
+
+
+def test_coverage_follows_the_filter_first_windowing():
+    keep = np.ones(40, bool)
+    keep[[3, 4, 20]] = False  # 37 kept frames -> two VIBE windows (32 frames), tail of 5 dropped
+    covered = by_id("vibe-v2").coverage(keep)
+    assert covered.sum() == 32 and not covered[[3, 4, 20]].any() and not covered[np.flatnonzero(keep)[32:]].any()
+    assert by_id("vibe-v1").coverage(keep).sum() == 32 and by_id("vibe-v1").coverage(keep)[3]  # raw track
+    assert by_id("meva-v2").coverage(np.ones(89, bool)).sum() == 0  # < 90 kept frames: skipped
+    assert by_id("meva-v1").coverage(np.ones(89, bool)).all()  # v1: edge-padded
+    assert by_id("hmmr-v2").coverage(keep).all() and by_id("posebench-v1").coverage(keep).all()
+
+
 def test_plan_uses_protocol_window_or_model_window():
     assert len(by_id("posebench-v1").plan(100, model_window=16)) > 1
     assert all(w.length == 16 for w in by_id("posebench-v1").plan(100, model_window=16))
