@@ -236,6 +236,18 @@ def test_deep_nesting_is_refused():
         safe_load(io.BytesIO(data))
 
 
+@pytest.mark.parametrize("depth, match", [(50, "expected a string"), (5000, "nested")])
+def test_3dpw_nested_sequence_name_is_one_line_error(tmp_path, depth, match):
+    from posebench_datasets.threedpw import read_sequence
+
+    # {"sequence": [[[...["x"]...]]]} written opcode by opcode (pickle.dumps would recurse)
+    data = b"\x80\x02}X\x08\x00\x00\x00sequence" + b"]" * depth + b"X\x01\x00\x00\x00x" + b"a" * depth + b"s."
+    path = tmp_path / "courtyard.pkl"
+    path.write_bytes(data)
+    with pytest.raises(DataFormatError, match=match):
+        read_sequence(path)
+
+
 def test_refused_build_on_other_types():
     class SetsState:
         def __reduce__(self):
