@@ -39,7 +39,11 @@ def compare_cmd(models, dataset, config, quick, seeds, steps, protocol, mirror, 
         config, seeds = "quick", "0"
     names, seed_list = split_csv(models), parse_seeds(seeds)
     system = get_plugin_system()
-    for name in names:
+    # "vibe+one-euro" evaluates vibe's checkpoints, filtered: only the models themselves train.
+    from posebench.filters import base_model_name
+
+    trained = list(dict.fromkeys(base_model_name(n) for n in names))
+    for name in trained:
         system.models.get(name)
     entry = system.datasets.get(dataset)
     started = time.time()
@@ -48,7 +52,7 @@ def compare_cmd(models, dataset, config, quick, seeds, steps, protocol, mirror, 
         fetch(root=None, mirror=mirror)
     overrides = (f"train.steps={steps}",) if steps else ()
     budget = {}
-    for name in names:
+    for name in trained:
         cfg = resolve_model_config(name, config, overrides)
         budget[name] = cfg.get("train", {}).get("steps")
         for seed in seed_list:
