@@ -71,10 +71,6 @@ MAX_NDIM = 32  # numpy's own limit is 64
 MAX_COMPRESSION_RATIO = 200
 MIN_DECOMPRESSED_BUDGET = 256 << 20
 
-_np_multiarray = np._core.multiarray
-_np_numeric = np._core.numeric
-
-
 class _Refused(ValueError):
     """A check in this module failed; turned into DataFormatError naming the file."""
 
@@ -82,7 +78,7 @@ class _Refused(ValueError):
 # ---------------------------------------------------------------------------- numpy checks
 
 _PLAIN_KINDS = frozenset("biufcSU")  # bool, int, uint, float, complex, bytes, str
-_DTYPE_SPEC = re.compile(r"[<>|=]?[?biufcSUOa]\d*")
+_DTYPE_SPEC = re.compile(r"[<>|=]?[?biufcSUO]\d*")
 
 
 def plain_dtype(dtype, *, allow_object: bool = False) -> np.dtype:
