@@ -90,9 +90,15 @@ def posebench_register_datasets(register):
 @hookimpl
 def posebench_register_protocols(register):
     """``aistpp-v1``: how the aistpp test set is scored (declared here, built from the core's Protocol)."""
+    from dataclasses import fields
+
     from posebench.metrics.protocols import Protocol
 
+    # Score LSP-14 joints 0-11 only, once the core's Protocol can declare a joint subset.
+    subset_field = next((f.name for f in fields(Protocol) if f.name in ("joints", "scored_joints")), None)
+    subset = {subset_field: tuple(range(12))} if subset_field else {}
     protocol = Protocol(
+        **subset,
         id="aistpp-v1",
         description="AIST++ real detections: every frame covered once, frames where the person is detected and "
                     "the GT exists, frame-pooled means, accelerations within each track; scored on the 12 limb "

@@ -42,11 +42,42 @@ def supervised_splits(dataset, dataset_name: str, window: int, model_label: str)
     return train, training_tracks(dataset, "val", 1)
 
 
-def train_config(cfg: dict, *, seed: int, device: str, **defaults):
-    """The ``train`` section of a config as a TrainConfig, with this run's seed and device."""
+def frames_seen(steps: int, batch_size: int, window: int) -> int:
+    """Training frames a run sees: optimiser steps x windows per step x frames per window."""
+    return int(steps) * int(batch_size) * int(window)
+
+
+def steps_for_frames(budget_frames: int, batch_size: int, window: int) -> int:
+    """Optimiser steps that see at least ``budget_frames`` frames (at least one step)."""
+    per_step = int(batch_size) * int(window)
+    if per_step <= 0 or int(budget_frames) <= 0:
+        raise PosebenchError(f"budget_frames needs a positive budget, batch size and window; got {budget_frames}, "
+                             f"{batch_size}, {window}")
+    return max(1, -(-int(budget_frames) // per_step))
+
+
+def budget_report(steps: int, batch_size: int, window: int) -> dict:
+    """What a comparison should print and store about a model's training budget."""
+    return {"optimiser_steps": int(steps), "batch_size": int(batch_size), "window": int(window),
+            "frames_seen": frames_seen(steps, batch_size, window)}
+
+
+def train_config(cfg: dict, *, seed: int, device: str, model_window: int | None = None, **defaults):
+    """The ``train`` section of a config as a TrainConfig, with this run's seed and device.
+
+    A ``budget_frames`` entry (frames seen = steps x batch size x window) replaces ``steps`` by
+    the steps that see that many frames; it needs ``model_window`` (the model's window length).
+    """
     from posebench.training.loop import TrainConfig
 
     options = {**defaults, **dict(cfg.get("train") or {}), "seed": seed, "device": device}
+    budget = options.pop("budget_frames", None)
+    if budget is not None:
+        if model_window is None:
+            raise PosebenchError("train.budget_frames: this model's trainer does not pass its window length, so a "
+                                 "frame budget cannot be turned into steps; set train.steps instead")
+        batch_size = options.get("batch_size", TrainConfig.batch_size)
+        options["steps"] = steps_for_frames(budget, batch_size, model_window)
     if options.get("window_stride") is None and "window_stride" in defaults:
         options["window_stride"] = defaults["window_stride"]
     return TrainConfig.from_dict(options)
