@@ -74,6 +74,9 @@ def test_every_augmentation_keeps_bone_lengths(offsets):
         aug.random_root_rotation(clip, rng, max_tilt_rad=0.3),
         aug.reverse_time(clip),
         *aug.meva_speed_variants(_clip(2, fps=120.0)),
+        *aug.speed_variants(clip),
+        aug.camera_root_orientation(clip, rng),
+        aug.z_up_to_y_up(clip),
     ]
     for v in variants:
         lengths = _bone_lengths(_fk(v, offsets))
@@ -150,3 +153,54 @@ def test_array_functions_match_clip_functions():
     _assert_same_clip(aug.flip_left_right(clip), MotionClip("x", 30.0, pose, transl), atol=0)
     with pytest.raises(ShapeError, match="bad.*pose_rotmat"):
         aug.flip_left_right(MotionClip("bad", 30.0, np.zeros((4, 22, 3, 3)), np.zeros((4, 3))))
+
+
+def _mean_joint_speed(clip, offsets):
+    """Mean joint speed in m/s over the clip (frame displacements x fps), root translation included."""
+    joints = _fk(clip, offsets)
+    return np.linalg.norm(np.diff(joints, axis=0), axis=-1).mean() * clip.fps
+
+
+def test_speed_variants_change_joint_speed_by_their_factors(offsets):
+    clip = _clip(9)
+    variants = aug.speed_variants(clip, (0.75, 1.0, 1.5))
+    assert [v.meta["speed_factor"] for v in variants] == [0.75, 1.0, 1.5]
+    assert all(v.fps == clip.fps for v in variants)
+    assert [len(v) for v in variants] == [54, 41, 27]  # floor((41 - 1) / factor) + 1
+    base = _mean_joint_speed(variants[1], offsets)
+    ratios = [_mean_joint_speed(v, offsets) / base for v in variants]
+    np.testing.assert_allclose(ratios, [0.75, 1.0, 1.5], rtol=0.02)
+    _assert_same_clip(variants[1], clip, atol=0)  # 1x is the clip itself
+
+
+def test_camera_root_orientation_sets_the_first_root_and_keeps_the_motion(offsets):
+    clip = _clip(10)
+    rng = np.random.default_rng(3)
+    out = aug.camera_root_orientation(clip, rng)
+    pitch, yaw = out.meta["root_pitch"], out.meta["root_yaw"]
+    assert np.pi <= pitch < 4 * np.pi / 3 and 0 <= yaw < 2 * np.pi
+    np.testing.assert_allclose(out.pose_rotmat[0, 0], aug.rotation_x(pitch) @ aug.rotation_y(yaw), atol=1e-12)
+    # The first frame's body up is the rest up (+Y) pitched by `pitch`: (pitch - pi) away from -y.
+    up = aug.body_up_direction(out.pose_rotmat)
+    np.testing.assert_allclose(np.arccos(-up[0, 1]), pitch - np.pi, atol=1e-9)
+    # One rigid rotation for the whole clip: relative root motion and joint distances are kept.
+    Q = out.meta["root_rotation"]
+    np.testing.assert_allclose(out.pose_rotmat[:, 0], Q @ clip.pose_rotmat[:, 0], atol=1e-12)
+    np.testing.assert_allclose(out.pose_rotmat[:, 1:], clip.pose_rotmat[:, 1:], atol=0)
+    j0, j1 = _fk(clip, offsets), _fk(out, offsets)
+    d0 = np.linalg.norm(j0[:, :, None] - j0[:, None], axis=-1)
+    np.testing.assert_allclose(np.linalg.norm(j1[:, :, None] - j1[:, None], axis=-1), d0, atol=1e-10)
+    # A narrower pitch range is honoured.
+    narrow = aug.camera_root_orientation(clip, rng, pitch_range_rad=(np.pi, np.pi))
+    np.testing.assert_allclose(aug.body_up_direction(narrow.pose_rotmat)[0], [0, -1, 0], atol=1e-12)
+
+
+def test_z_up_to_y_up_stands_a_z_up_body_upright():
+    # A body standing in a Z-up world: its root maps the rest up (+Y) to +Z.
+    standing_z_up = ScipyRotation.from_euler("x", 90, degrees=True).as_matrix()
+    pose = np.tile(np.eye(3), (5, 24, 1, 1))
+    pose[:, 0] = standing_z_up
+    transl = np.tile([0.3, 0.2, 0.9], (5, 1))  # 0.9 m above a Z-up floor
+    out = aug.z_up_to_y_up(MotionClip("amass", 30.0, pose, transl))
+    np.testing.assert_allclose(aug.body_up_direction(out.pose_rotmat), np.tile([0, 1, 0], (5, 1)), atol=1e-12)
+    np.testing.assert_allclose(out.transl_m[:, 1], 0.9, atol=1e-12)  # the height is now y

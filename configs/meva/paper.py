@@ -1,4 +1,4 @@
-# MEVA at the released sizes and schedules (official_implementations.md §3.3, §4.2):
+# MEVA at the released sizes and schedules (ZhengyiLuo/MEVA meva/cfg/vae_rec_2.yml, train_meva_2.yml):
 # VAE vae_rec_2 (nz 512, 1000 epochs, lr 1e-4, batch 512) and train_meva_2
 # (feat 2048, SEQLEN 90, batch 32, Adam lr 5e-5, 500 iters x 100 epochs, plateau on PA-MPJPE).
 # Needs a GPU and the licensed datasets; `posebench train meva --config paper --dataset ...`.
@@ -22,10 +22,12 @@ model = dict(
 )
 
 vae = dict(
-    dataset="amass",  # the motion prior is trained on AMASS in the paper
-    train_split="train",
-    val_split="val",
-    test_split="test",
+    dataset=None,  # None: the dataset MEVA is trained on; its train + val subjects (minus held-out ones) train the prior
+    train_splits=["train", "val"],
+    select_split="val",
+    select_every=2,  # every 2nd val subject (sorted) is held out for model selection
+    test_split="test",  # never seen by the prior; Table 1 analog and the prior check run here, in camera frame
+    extra_motion=["amass"],  # the paper's prior is trained on AMASS: added whenever its files are present
     epochs=1000,
     steps_per_epoch=977,  # 500000 samples per epoch / batch 512
     batch_size=512,
@@ -34,10 +36,12 @@ vae = dict(
     grad_clip=5.0,
     crop_stride=1,
     body_model="auto",
+    allow_weak_prior=False,  # True lets the e2e stage start from a VAE that fails the prior check
     loss_weights=dict(mse=1.0, root=20.0, kld=0.1),
     # Table 3 ablation switches: FR = speed, LR = flip, RR = root_rotation.
-    augment=dict(speed=True, speed_targets_fps=[20.0, 30.0, 40.0], flip=True, root_rotation=True,
-                 max_tilt_rad=0.0, time_reverse=True, p_reverse=0.5),
+    # root_pitch_deg: MEVA's first-frame root pitch range (R_x(U[180, 240) deg) @ R_y(U[0, 360) deg)).
+    augment=dict(speed=True, speed_factors=[0.75, 1.0, 1.5], flip=True, root_rotation=True,
+                 root_pitch_deg=[180.0, 240.0], time_reverse=True, p_reverse=0.5),
 )
 
 train = dict(

@@ -5,9 +5,13 @@ Architecture (docs/official_implementations.md §3.4), batch-major:
 - ``input_adapter``: dataset features (B, T, input_dim) -> φ (B, T, feat_dim) (identity at 2048).
 - ``f_movie``: :class:`MovieStripEncoder`, 3 pre-activation GroupNorm/Conv1d(k=3) residual
   blocks, receptive field 13 frames -> movie-strip features Φ (B, T, feat_dim).
-- ``regressor``: per-frame IEF regressor on Φ_t, from the mean parameters.
+- ``regressor``: per-frame IEF regressor on Φ_t, from the mean parameters, built as HMR builds
+  its f_3D: fc1 -> ReLU -> dropout -> fc2 -> ReLU -> dropout -> fc3 (HMR's TF-slim
+  ``fully_connected`` layers default to ReLU; ``regressor_activation="relu"``, the shared
+  regressor's ``hidden_activation``). SPIN/VIBE/MEVA have no ReLU there; ``"none"`` gives theirs.
   **Deviation:** HMMR's f_3D regresses an 85-d θ with axis-angle pose from one ``mean_param``;
-  posebench uses the shared SPIN IEF regressor (6D pose, SPIN layout), as VIBE and MEVA do.
+  posebench uses the shared SPIN IEF regressor (6D pose, SPIN layout, decpose/decshape/deccam
+  in place of one fc3), as VIBE and MEVA do.
 - ``past_head`` / ``future_head`` (``predict_past_future``): IEF heads over Φ_t that predict the
   pose at t − Δ and t + Δ (Δ = 5), starting from the present prediction (detached: the heads
   learn the change). They reuse the shared IEF regressor, whose shape/camera inputs are the
@@ -86,6 +90,7 @@ class HmmrConfig:
     groupnorm_groups: int = 32
     norm_over_time: bool = False  # True: HMMR's GroupNorm pooling over the window (see movie_strip)
     regressor_hidden: int = 1024
+    regressor_activation: str = "relu"  # HMR's f_3D: ReLU after fc1 and fc2; "none" = SPIN/VIBE's regressor
     n_iter: int = 3
     dropout: float = 0.5
     mean_params: str | None = None  # SPIN smpl_mean_params.npz; None -> posebench's default mean
@@ -101,6 +106,9 @@ class HmmrConfig:
         d = check_keys('HMMR model config', d, cls)
         cfg = cls(**d)
         cfg.loss_weights = asdict(HmmrLossWeights.from_dict(cfg.loss_weights))
+        if cfg.regressor_activation not in ("relu", "none"):
+            raise PosebenchError(f"HMMR model config: regressor_activation must be 'relu' (HMR) or 'none' (SPIN), "
+                                 f"got {cfg.regressor_activation!r}")
         if cfg.delta_t < 1:
             raise PosebenchError(f"HMMR model config: delta_t must be >= 1, got {cfg.delta_t}")
         return cfg
@@ -122,7 +130,7 @@ class HMMR(PoseModel):
 
         def ief() -> IterativeRegressor:
             return IterativeRegressor(cfg.feat_dim, cfg.regressor_hidden, cfg.n_iter, rot6d_layout="spin",
-                                      dropout=cfg.dropout, **mean)
+                                      dropout=cfg.dropout, hidden_activation=cfg.regressor_activation, **mean)
 
         self.regressor = ief()
         self.past_head = ief() if cfg.predict_past_future else None

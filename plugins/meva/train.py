@@ -27,7 +27,7 @@ from posebench_meva.vae_eval import vae_reconstruction_eval
 from posebench.errors import PosebenchError
 from posebench.training.data import open_dataset, supervised_splits, train_config
 from posebench.training.loop import fit
-from posebench.training.seeding import seed_everything
+from posebench.training.run_folder import clear_run
 from posebench.training.seeding import seed_everything
 
 __all__ = ["MEVA_STRIDES", "STAGES", "open_dataset", "train_e2e", "train_meva", "train_vae", "vae_reconstruction_eval"]
@@ -51,7 +51,6 @@ def train_e2e(cfg: dict, dataset, out_dir: str | Path, device: str = "cpu", resu
     window = MEVA.window
     train_tracks, val_tracks = supervised_splits(dataset, dataset_name, window, "MEVA")
     model_cfg["input_dim"] = int(train_tracks[0].features.shape[1])
-    seed_everything(seed)  # before the model exists: the seed fixes the initial weights
     seed_everything(seed)  # before the model exists: the seed fixes the initial weights
     model = MODEL_CLASSES[model_name](model_cfg)
     if model.cfg.pretrained_vae:
@@ -100,5 +99,10 @@ def train_meva(cfg: dict, dataset_name: str, out_dir: str | Path, device: str = 
         vae_dataset = VAETrainConfig.from_dict(vae_opts).dataset or dataset_name
         best = train_vae(cfg, open_dataset(vae_dataset, cfg), out_dir / "vae", device, resume)
     if stage in ("e2e", "all"):
-        best = train_e2e(cfg, dataset_name, out_dir, device, resume, seed, model_name)
+        # `--stage all --resume` after a kill in the VAE stage: the e2e stage has no checkpoint yet,
+        # so it starts from step 0 (dropping the log of an e2e stage that never checkpointed).
+        e2e_resume = resume and (stage == "e2e" or (out_dir / "last.pt").is_file())
+        if resume and not e2e_resume:
+            clear_run(out_dir)  # this folder's own run files only; vae/ is kept
+        best = train_e2e(cfg, dataset_name, out_dir, device, e2e_resume, seed, model_name)
     return best

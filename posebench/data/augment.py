@@ -1,5 +1,5 @@
 """Motion augmentations for motion priors: speed change, left/right flip, random root rotation,
-time reversal.
+camera-convention root orientation, up-axis conversion, time reversal.
 
 Each ``*_arrays`` function works on plain arrays ``pose_rotmat`` (T, 24, 3, 3) (SMPL local
 rotations, root global) and ``transl_m`` (T, 3); the clip-level function of the same name wraps
@@ -19,7 +19,7 @@ from posebench.data.track import MotionClip
 from posebench.errors import ShapeError
 from posebench.skeleton import flip_pose_rotmat
 
-# MEVA trains its VAE on clips treated as 30 fps video (official_implementations.md §4.2).
+# MEVA trains its VAE on clips treated as 30 fps video (ZhengyiLuo/MEVA scripts/train_vae.py).
 MEVA_PLAYBACK_FPS = 30.0
 
 
@@ -55,10 +55,28 @@ def change_speed(clip: MotionClip, factor: float) -> MotionClip:
     return _new_clip(clip, pose, transl, f"speed x{factor:g}")
 
 
+def speed_variants(clip: MotionClip, factors: Sequence[float] = (0.75, 1.0, 1.5)) -> list[MotionClip]:
+    """One clip per speed factor, each resampled by slerp (:func:`change_speed`) at the clip's own
+    ``fps``: factor 1.5 plays 1.5x as fast (fewer frames), 0.75 slower (more frames). MEVA gets the
+    same 0.75x / 1x / 1.5x speeds by frame skipping at the 120 fps capture rate, which clips
+    already at 30 fps no longer allow (:func:`meva_speed_variants` would give one variant).
+    ``meta["speed_factor"]`` records the factor; factor 1 returns the clip unchanged."""
+    out = []
+    for f in factors:
+        if float(f) == 1.0:
+            v = _new_clip(clip, clip.pose_rotmat, clip.transl_m, "speed x1")
+        else:
+            v = change_speed(clip, float(f))
+        v = dataclasses.replace(v, name=f"{clip.name}@x{float(f):g}", meta={**v.meta, "speed_factor": float(f)})
+        out.append(v)
+    return out
+
+
 def meva_speed_variants(
     clip: MotionClip, targets: Sequence[float] = (20, 30, 40), playback_fps: float = MEVA_PLAYBACK_FPS
 ) -> list[MotionClip]:
-    """MEVA's frame-rate augmentation (``augment_amass.py``, official_implementations.md §4.2).
+    """MEVA's frame-rate augmentation by frame skipping (ZhengyiLuo/MEVA
+    ``scripts/data_process/augment_amass.py``); only useful on clips at the capture rate.
 
     For a clip captured at ``clip.fps``, each target rate f gives ``skip = int(clip.fps / f)``
     (at least 1: frame skipping cannot slow a clip down); duplicate skips are dropped, in target
@@ -151,6 +169,74 @@ def random_root_rotation(clip: MotionClip, rng: np.random.Generator, max_tilt_ra
     out = _new_clip(clip, pose, transl, f"root yaw {yaw:.4f}")
     out.meta["root_rotation"] = rotation
     return out
+
+
+# MEVA's root sampling (ZhengyiLuo/MEVA scripts/data_process/augment_amass.py): the first frame's
+# root is set to R_x(pitch) @ R_y(yaw), pitch ~ U[pi, 4pi/3), yaw ~ U[0, 2pi). R_x(pi) turns the
+# SMPL body (rest pose +Y up) upside down, i.e. into camera axes (y down, z forward); the extra
+# 0-60 deg of pitch is a camera looking down on the person.
+MEVA_ROOT_PITCH_RAD = (math.pi, 4.0 * math.pi / 3.0)
+FULL_TURN_RAD = (0.0, 2.0 * math.pi)
+
+
+def rotation_x(angle: float) -> np.ndarray:
+    return _rotation_about(np.array([1.0, 0.0, 0.0]), angle)
+
+
+def rotation_y(angle: float) -> np.ndarray:
+    return _rotation_about(np.array([0.0, 1.0, 0.0]), angle)
+
+
+def set_first_root(clip: MotionClip, target: np.ndarray) -> MotionClip:
+    """Rotate the whole clip rigidly so that its first frame's root orientation is ``target``
+    (3, 3): the relative rotation ``target @ R0^T`` goes to every frame's root and to the
+    translation, so the motion relative to the first frame is kept. ``meta["root_rotation"]``
+    holds the relative rotation."""
+    _check_arrays(clip.pose_rotmat, clip.transl_m, clip.name)
+    rotation = np.asarray(target, dtype=np.float64) @ clip.pose_rotmat[0, 0].astype(np.float64).T
+    pose, transl = rotate_root_arrays(clip.pose_rotmat, clip.transl_m, rotation)
+    out = _new_clip(clip, pose, transl, "set first root")
+    out.meta["root_rotation"] = rotation
+    return out
+
+
+def camera_root_orientation(
+    clip: MotionClip, rng: np.random.Generator, pitch_range_rad: tuple[float, float] = MEVA_ROOT_PITCH_RAD,
+    yaw_range_rad: tuple[float, float] = FULL_TURN_RAD,
+) -> MotionClip:
+    """MEVA's random root: set the first frame's root to ``R_x(pitch) @ R_y(yaw)`` with pitch and
+    yaw uniform in their ranges (default MEVA's: pitch U[pi, 4pi/3), yaw U[0, 2pi)), keeping the
+    motion relative to the first frame (:func:`set_first_root`). The result is in camera axes
+    (body up near -y), like the ground truth of camera-frame tracks. ``meta`` records
+    ``root_pitch`` and ``root_yaw`` (radians)."""
+    lo, hi = pitch_range_rad
+    ylo, yhi = yaw_range_rad
+    if not (hi >= lo and yhi >= ylo):
+        raise ShapeError(f"{clip.name}: root pitch/yaw ranges must be (low, high), got {pitch_range_rad}, {yaw_range_rad}")
+    pitch, yaw = rng.uniform(lo, hi), rng.uniform(ylo, yhi)
+    out = set_first_root(clip, rotation_x(pitch) @ rotation_y(yaw))
+    out.meta.update(root_pitch=float(pitch), root_yaw=float(yaw))
+    out.meta["augmentations"][-1] = f"camera root pitch {pitch:.4f} yaw {yaw:.4f}"
+    return out
+
+
+# Z-up (AMASS, most mocap exports) -> Y-up (SMPL rest pose, posebench's motion clips):
+# R_x(-pi/2) sends +Z to +Y.
+Z_UP_TO_Y_UP = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0], [0.0, -1.0, 0.0]])
+
+
+def z_up_to_y_up(clip: MotionClip) -> MotionClip:
+    """The clip re-expressed in a Y-up world (root orientations and translation rotated by
+    R_x(-pi/2)); use before any augmentation on Z-up data such as AMASS."""
+    _check_arrays(clip.pose_rotmat, clip.transl_m, clip.name)
+    pose, transl = rotate_root_arrays(clip.pose_rotmat, clip.transl_m, Z_UP_TO_Y_UP)
+    return _new_clip(clip, pose, transl, "z-up to y-up")
+
+
+def body_up_direction(pose_rotmat: np.ndarray) -> np.ndarray:
+    """(..., 24, 3, 3) SMPL local rotations -> (..., 3) unit body-up direction: the root
+    orientation applied to the rest pose's up axis (+Y), i.e. the root matrix's second column."""
+    return np.asarray(pose_rotmat)[..., 0, :, 1]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """The SPIN/HMR iterative error-feedback (IEF) regressor shared by VIBE and MEVA.
 
 Facts from ``docs/official_implementations.md`` §3.1: input ``[feat | pose6d 144 | betas 10 | cam 3]``,
-``fc1 -> drop1 -> fc2 -> drop2`` (no non-linearity, as in SPIN), then residual updates from
+``fc1 -> drop1 -> fc2 -> drop2`` (no non-linearity, as in SPIN; ``hidden_activation="relu"`` adds
+HMR's ReLUs), then residual updates from
 ``decpose``, ``decshape``, ``deccam``, ``n_iter = 3`` times. State-dict names and shapes equal
 the official ones, so SPIN/VIBE/MEVA regressor weights load after dropping ``*.smpl.*`` keys.
 
@@ -31,6 +32,8 @@ CAM_DIM = 3  # weak perspective [s, tx, ty]
 
 ROT6D_DECODERS = {"spin": rot6d_spin_to_matrix, "meva": rot6d_meva_to_matrix}
 ROT6D_ENCODERS = {"spin": matrix_to_rot6d_spin, "meva": matrix_to_rot6d_meva}
+# Between fc1/fc2 and their dropouts: none in SPIN/VIBE/MEVA, ReLU in HMR/HMMR.
+HIDDEN_ACTIVATIONS = {"none": nn.Identity, "relu": nn.ReLU}
 
 # Default camera scale when no SPIN mean params are given: a body about 1.8 m tall fills
 # roughly the 224 px crop at s ~ 0.9 (the SPIN mean cam is [0.9, 0, 0] to two digits).
@@ -109,6 +112,10 @@ class IterativeRegressor(nn.Module):
         init_shape: (10,) mean betas; None -> zeros.
         init_cam: (3,) mean camera; None -> [0.9, 0, 0].
         dropout: probability of ``drop1``/``drop2``.
+        hidden_activation: ``"none"``: ``fc1 -> drop1 -> fc2 -> drop2`` as SPIN/VIBE/MEVA build
+            it; ``"relu"``: a ReLU after ``fc1`` and after ``fc2`` (before each dropout), as
+            HMR/HMMR's TF-slim layers do (``slim.fully_connected`` defaults to ReLU). No
+            parameters either way, so state dicts are the same.
 
     State dict: ``fc1`` (hidden, F + 157), ``fc2`` (hidden, hidden), ``decpose`` (144, hidden),
     ``decshape`` (10, hidden), ``deccam`` (3, hidden), buffers ``init_pose`` (1, 144),
@@ -125,8 +132,13 @@ class IterativeRegressor(nn.Module):
         init_shape: torch.Tensor | None = None,
         init_cam: torch.Tensor | None = None,
         dropout: float = 0.5,
+        hidden_activation: str = "none",
     ):
         super().__init__()
+        if hidden_activation not in HIDDEN_ACTIVATIONS:
+            raise ValueError(f"hidden_activation must be one of {sorted(HIDDEN_ACTIVATIONS)}, got {hidden_activation!r}")
+        self.hidden_activation = hidden_activation
+        self.act = HIDDEN_ACTIVATIONS[hidden_activation]()
         self.feat_dim = int(feat_dim)
         self.n_iter = int(n_iter)
         self.rot6d_layout = _check_layout(rot6d_layout)
@@ -181,7 +193,7 @@ class IterativeRegressor(nn.Module):
                 raise ShapeError(f"IterativeRegressor: {name} must be ({n}, {size}), got {tuple(t.shape)}")
         for _ in range(self.n_iter if n_iter is None else int(n_iter)):
             x = torch.cat([feat, pose, shape, cam], dim=1)
-            x = self.drop2(self.fc2(self.drop1(self.fc1(x))))
+            x = self.drop2(self.act(self.fc2(self.drop1(self.act(self.fc1(x))))))
             pose = pose + self.decpose(x)
             shape = shape + self.decshape(x)
             cam = cam + self.deccam(x)
