@@ -230,8 +230,10 @@ def check_keys(section: str, given, dataclass_type) -> dict:
     known = sorted(f.name for f in fields(dataclass_type))
     unknown = sorted(set(given) - set(known))
     if unknown:
-        raise PosebenchError(f"{section}: unknown keys {unknown}; known: {known}")
-    return given
+        raise ConfigError(f"{section}: unknown keys {unknown}; known: {known}")
+    from posebench.config_values import check_values
+
+    return check_values(section, given, dataclass_type)  # types and ranges, one named error
 
 
 def config_target(model: str, config: str | None) -> str:

@@ -5,11 +5,25 @@ import difflib
 
 
 class PosebenchError(Exception):
-    """Base class: every error posebench raises on purpose is one of these."""
+    """Base class: every error posebench raises on purpose is one of these.
+
+    The command line prints it as one line and exits with ``exit_code``: 1 (bad data, a failed
+    run); :class:`UsageError` and its subclasses use 2, like click's own usage errors.
+    """
+
+    exit_code = 1
+
+
+class UsageError(PosebenchError, ValueError):
+    """A command-line option or config value outside what it accepts (names the option and the range)."""
+
+    exit_code = 2
 
 
 class UnknownNameError(PosebenchError, KeyError):
-    """A model, dataset, metric or protocol name that nothing registered."""
+    """A model, dataset, metric or protocol name that nothing registered (a usage error: exit code 2)."""
+
+    exit_code = 2
 
     def __init__(self, kind: str, name: str, known: list[str]):
         close = difflib.get_close_matches(name, known, n=3, cutoff=0.4)
@@ -47,5 +61,5 @@ class CheckpointError(PosebenchError, ValueError):
     """A checkpoint that does not belong to the model it is loaded into."""
 
 
-class ConfigError(PosebenchError, ValueError):
+class ConfigError(UsageError):
     """A config file or ``--cfg-options`` value that cannot be used: not found, unsafe YAML, bad ``_base_``."""

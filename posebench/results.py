@@ -1,5 +1,8 @@
 """Results tables and files: one long-format table, printed with tabulate, saved as CSV/JSON.
 
+An output folder (``eval --out DIR``) is one set, written in a temporary folder and swapped in
+whole (:func:`output_set`): a kill never leaves new files beside old ones.
+
 Every results file carries its provenance: posebench version, git hash, torch version,
 protocol id and definition, dataset file hashes, checkpoints and seeds.
 """
@@ -9,13 +12,16 @@ import hashlib
 import importlib.metadata as md
 import platform
 import subprocess
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Iterator
 
 import pandas as pd
 from tabulate import tabulate
 
 from posebench import io
+from posebench.locking import folder_lock
 
 # Metric display order, with the direction that is better and the unit.
 METRIC_INFO = {
@@ -103,10 +109,52 @@ def format_comparison(df: pd.DataFrame) -> str:
     return tabulate(df, headers="keys", tablefmt="github", showindex=False, floatfmt=".2f")
 
 
+_staging: dict[Path, Path] = {}  # temporary folder of an open output_set -> its final path
+
+
+@contextmanager
+def output_set(out: str | Path | None) -> Iterator[Path | None]:
+    """A temporary folder for one set of output files, swapped in whole as ``out`` on success.
+
+        with output_set(out) as folder:     # folder is None when out is None
+            ...write predictions/, summary.csv, results.json into folder...
+
+    A kill leaves the previous set untouched (never old and new files side by side); the
+    temporaries it leaves are removed by the next writer. A second process writing the same
+    ``out`` meanwhile fails with a LockError naming the lock file (``.OUT.lock`` beside it).
+    """
+    if out is None:
+        yield None
+        return
+    out = Path(out).expanduser().absolute()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with folder_lock(out, "output folder", lock_file=out.parent / f".{out.name}.lock"):
+        io.clean_stale_temporaries(out.parent, out.name)
+        with io.atomic_folder(out) as tmp:
+            _staging[tmp] = out
+            try:
+                yield tmp
+            finally:
+                del _staging[tmp]
+
+
 def write_results(out_dir: Path, *, rows: list[dict], per_sequence: pd.DataFrame | None,
                   comparison: pd.DataFrame | None, meta: dict) -> dict[str, Path]:
-    """Write summary.csv, per_sequence.csv, comparison.csv and results.json atomically."""
+    """Write summary.csv, per_sequence.csv, comparison.csv and results.json as one set.
+
+    Inside an :func:`output_set` they go into its temporary folder (returned paths are the final
+    ones); otherwise this call makes its own set, replacing ``out_dir`` whole.
+    """
     out_dir = Path(out_dir)
+    if out_dir not in _staging:
+        with output_set(out_dir) as folder:
+            return {k: out_dir / p.name for k, p in _write_set(folder, rows, per_sequence, comparison, meta).items()}
+    final = _staging[out_dir]
+    return {k: final / p.relative_to(out_dir) for k, p in _write_set(out_dir, rows, per_sequence, comparison,
+                                                                      meta).items()}
+
+
+def _write_set(out_dir: Path, rows, per_sequence, comparison, meta) -> dict[str, Path]:
     paths = {"summary": out_dir / "summary.csv", "results": out_dir / "results.json"}
     io.write_text(paths["summary"], pd.DataFrame(rows).to_csv(index=False))
     if per_sequence is not None and not per_sequence.empty:

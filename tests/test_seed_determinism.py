@@ -28,6 +28,20 @@ def env(realdata_dir, tmp_path_factory):
     return env
 
 
+@pytest.fixture(scope="module")
+def first_runs(env, tmp_path_factory):
+    """``first_runs(model)``: the folder of a finished ``--seed 0`` run, trained once per module."""
+    root, done = tmp_path_factory.mktemp("first"), {}
+
+    def get(model: str):
+        if model not in done:
+            train(model, 0, root / model, env)
+            done[model] = root / model
+        return done[model]
+
+    return get
+
+
 def posebench(args: list[str], env: dict, check: bool = True) -> subprocess.CompletedProcess:
     proc = subprocess.run([sys.executable, "-m", "posebench.cli.main", *args], env=env, capture_output=True,
                           text=True, timeout=600)
@@ -55,20 +69,48 @@ def same_weights(a, b) -> bool:
     ("hmmr", ["last.pt"]),
     ("meva", ["vae/last.pt", "last.pt"]),  # both stages: the VAE pretraining and the end-to-end model
 ])
-def test_same_seed_same_weights_in_two_processes(model, checkpoints, env, tmp_path):
-    train(model, 0, tmp_path / "a", env)
+def test_same_seed_same_weights_in_two_processes(model, checkpoints, env, first_runs, tmp_path):
+    first = first_runs(model)
     train(model, 0, tmp_path / "b", env)
     train(model, 1, tmp_path / "c", env)
     for ckpt in checkpoints:
-        assert torch.load(tmp_path / "a" / ckpt, weights_only=True)["step"] > 0
-        assert same_weights(tmp_path / "a" / ckpt, tmp_path / "b" / ckpt), f"{model} {ckpt}: seed 0 twice differs"
-        assert not same_weights(tmp_path / "a" / ckpt, tmp_path / "c" / ckpt), f"{model} {ckpt}: seeds 0 and 1 agree"
+        assert torch.load(first / ckpt, weights_only=True)["step"] > 0
+        assert same_weights(first / ckpt, tmp_path / "b" / ckpt), f"{model} {ckpt}: seed 0 twice differs"
+        assert not same_weights(first / ckpt, tmp_path / "c" / ckpt), f"{model} {ckpt}: seeds 0 and 1 agree"
 
 
-def test_resume_with_another_seed_is_refused(env, tmp_path):
-    train("hmmr", 0, tmp_path / "run", env)
-    proc = train("hmmr", 1, tmp_path / "run", env, "--resume")
-    assert proc.returncode != 0
+def test_resume_with_another_seed_is_refused(env, first_runs):
+    proc = train("hmmr", 1, first_runs("hmmr"), env, "--resume")
+    assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
     message = proc.stderr.strip().splitlines()[-1]
     assert "seed 0, not 1" in message and "last.pt" in message, proc.stderr
+
+
+KILL_AFTER_FIRST_VAE_EPOCH = """
+import os, sys
+import posebench_meva.train_vae as tv
+real_save = tv.save_checkpoint
+def save_then_die(path, **kwargs):
+    real_save(path, **kwargs)
+    if path.name == "last.pt":
+        os._exit(137)  # like a kill: no cleanup, the run folder's lock file stays behind
+tv.save_checkpoint = save_then_die
+from posebench.cli.main import main
+main(sys.argv[1:])
+"""
+
+
+def test_meva_stage_all_resume_after_a_kill_in_the_vae_stage_runs_both_stages(env, first_runs, tmp_path):
+    """Killed after the VAE's first epoch, ``--stage all --resume`` finishes the VAE, then trains the
+    e2e stage: the same weights, both stages, as one uninterrupted run with the same seed."""
+    straight = first_runs("meva")
+    args = ["train", "meva", "--dataset", DATASET, "--config", "test", "--seed", "0", "--device", "cpu",
+            "--out", str(tmp_path / "killed")]
+    proc = subprocess.run([sys.executable, "-c", KILL_AFTER_FIRST_VAE_EPOCH, *args], env=env, capture_output=True,
+                          text=True, timeout=600)
+    assert proc.returncode == 137, proc.stderr[-2000:]
+    assert (tmp_path / "killed" / "vae" / "last.pt").is_file() and not (tmp_path / "killed" / "last.pt").exists()
+    posebench([*args, "--resume"], env)
+    for ckpt in ("vae/last.pt", "last.pt"):
+        assert same_weights(straight / ckpt, tmp_path / "killed" / ckpt), ckpt

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import click
 
+from posebench import results
 from posebench.cli.evaluate import _print_and_save
-from posebench.cli.options import device_option, parse_seeds, split_csv
+from posebench.cli.options import device_option, parse_models, parse_seeds
 from posebench.cli.train import resolve_model_config, train_one
 from posebench.config import config_tag
 from posebench.paths import checkpoint_dir
@@ -37,7 +38,7 @@ def compare_cmd(models, dataset, config, quick, seeds, steps, protocol, mirror, 
 
     if quick:
         config, seeds = "quick", "0"
-    names, seed_list = split_csv(models), parse_seeds(seeds)
+    names, seed_list = parse_models(models), parse_seeds(seeds)
     system = get_plugin_system()
     # "vibe+one-euro" evaluates vibe's checkpoints, filtered: only the models themselves train.
     from posebench.filters import base_model_name
@@ -61,14 +62,16 @@ def compare_cmd(models, dataset, config, quick, seeds, steps, protocol, mirror, 
                 click.echo(f"[{name} seed {seed}] using existing {best} (--retrain to train again)")
                 continue
             click.echo(f"[{name} seed {seed}] training on {dataset} with config {config!r}")
-            train_one(name, dataset, cfg, seed=seed, device=device, resume=False, config_name=config_tag(name, config))
+            train_one(name, dataset, cfg, seed=seed, device=device, resume=False, overwrite=True,
+                      config_name=config_tag(name, config))
     out_dir = Path(out) if out else Path("results") / f"{dataset}-{Path(config).stem}"
-    report = run_eval(names, dataset, split="test", protocol=protocol, seeds=seed_list, device=device, config=config,
-                      predictions_dir=out_dir / "predictions")
-    report.meta["budget_steps"] = budget
-    report.meta["wall_clock_s"] = round(time.time() - started, 1)
-    click.echo(f"\nOptimiser steps per model: {budget}; seeds {seed_list}; selection on the val split.")
-    _print_and_save(report.rows, report.per_sequence, report.comparison, report.meta, out_dir)
+    with results.output_set(out_dir) as set_dir:  # one set, swapped in whole
+        report = run_eval(names, dataset, split="test", protocol=protocol, seeds=seed_list, device=device,
+                          config=config, predictions_dir=set_dir / "predictions")
+        report.meta["budget_steps"] = budget
+        report.meta["wall_clock_s"] = round(time.time() - started, 1)
+        click.echo(f"\nOptimiser steps per model: {budget}; seeds {seed_list}; selection on the val split.")
+        _print_and_save(report.rows, report.per_sequence, report.comparison, report.meta, set_dir)
     click.echo(f"total time {time.time() - started:.0f} s")
 
 

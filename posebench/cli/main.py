@@ -1,4 +1,9 @@
-"""The ``posebench`` command line. Plugins add commands through ``posebench_register_commands``."""
+"""The ``posebench`` command line. Plugins add commands through ``posebench_register_commands``.
+
+Every failure is one line on stderr, never a traceback: ``Error: <what, naming the file or option>``.
+Exit codes: 2 for usage errors (an option or config value outside its range, an unknown name,
+click's own parsing errors), 1 for data errors and failed runs.
+"""
 from __future__ import annotations
 
 import sys
@@ -8,14 +13,29 @@ import click
 from posebench.errors import PosebenchError
 
 
+class OneLineError(click.ClickException):
+    """A ClickException with the exit code of the error it reports; its message is one line."""
+
+    def __init__(self, message: str, exit_code: int):
+        super().__init__(" ".join(str(message).split("\n")))
+        self.exit_code = exit_code
+
+
+def _usage_line(exc: click.UsageError) -> str:
+    command = exc.ctx.command_path if exc.ctx is not None else "posebench"
+    return f"{exc.format_message()} (see '{command} --help')"
+
+
 class PosebenchGroup(click.Group):
-    """Turns posebench errors into one clear line instead of a traceback."""
+    """Turns posebench errors and click's usage errors into one clear line instead of a traceback."""
 
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
         except PosebenchError as exc:
-            raise click.ClickException(str(exc)) from exc
+            raise OneLineError(str(exc), getattr(exc, "exit_code", 1)) from exc
+        except click.UsageError as exc:  # click would print the usage block and a hint: three lines
+            raise OneLineError(_usage_line(exc), exc.exit_code) from exc
 
 
 @click.group(cls=PosebenchGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -5,8 +5,10 @@ from pathlib import Path
 
 import click
 
-from posebench.cli.options import device_option
+from posebench.cli.options import device_option, seed_option
 from posebench.config import config_tag
+from posebench.errors import UsageError
+from posebench.locking import folder_lock
 from posebench.paths import checkpoint_dir
 from posebench.registry import get_plugin_system
 
@@ -20,18 +22,36 @@ def resolve_model_config(model: str, config: str | None, cfg_options: tuple[str,
 
 
 def train_one(model: str, dataset: str, cfg: dict, *, seed: int, device: str | None, resume: bool,
-              stage: str = "all", out: Path | None = None, config_name: str = "cpu") -> Path:
-    """Train ``model`` on ``dataset`` with ``seed``; returns the best checkpoint's path."""
-    from posebench.evaluation import default_device
+              stage: str = "all", out: Path | None = None, config_name: str = "cpu", overwrite: bool = False) -> Path:
+    """Train ``model`` on ``dataset`` with ``seed``; returns the best checkpoint's path.
 
+    The run folder is held for the whole run (every stage): a second writer fails naming the
+    lock, a killed run's temporaries are removed, and ``overwrite`` removes the previous run's
+    files (in the folder and its stage sub-folders) before a fresh start. A fresh run into a
+    used folder without ``overwrite`` is refused by the stage that would reuse it.
+    """
+    from posebench.evaluation import default_device
+    from posebench.training.run_folder import clean_temporaries, clear_run, run_files
+    from posebench.training.seeding import check_seed, seed_everything
+
+    if resume and overwrite:
+        raise UsageError("--resume continues the run in the folder and --overwrite deletes it: give one of them")
     entry = get_plugin_system().models.get(model)
     get_plugin_system().datasets.get(dataset)  # unknown names fail before any work
     train_fn = entry.metadata.get("train")
     if train_fn is None:
         raise click.ClickException(f"model {model!r} does not declare a training function")
     out_dir = Path(out) if out else checkpoint_dir(model, dataset, seed, config_name)
-    return Path(train_fn(cfg=cfg, dataset_name=dataset, out_dir=out_dir, device=device or default_device(),
-                         resume=resume, stage=stage, seed=seed))
+    # Seeded here too, so a third-party trainer that builds its model without seeding is still
+    # reproducible; the built-in trainers seed again right before each model is built.
+    seed_everything(check_seed(seed))
+    with folder_lock(out_dir, "run folder"):
+        clean_temporaries(out_dir)
+        if overwrite and run_files(out_dir, recursive=True):
+            click.echo(f"--overwrite: removing the previous run's files in {out_dir}", err=True)
+            clear_run(out_dir, recursive=True)
+        return Path(train_fn(cfg=cfg, dataset_name=dataset, out_dir=out_dir, device=device or default_device(),
+                             resume=resume, stage=stage, seed=seed))
 
 
 @click.command("train")
@@ -43,16 +63,20 @@ def train_one(model: str, dataset: str, cfg: dict, *, seed: int, device: str | N
               "Default: the model's own (cpu for meva, vibe, hmmr).")
 @click.option("--cfg-options", multiple=True,
               help='Override config values: "key.sub=value other=value" (quoted, or the option repeated).')
-@click.option("--seed", default=0, show_default=True, type=int)
-@click.option("--resume", is_flag=True, help="Continue from the last checkpoint in the output folder.")
+@seed_option
+@click.option("--resume", is_flag=True, help="Continue from the last checkpoint in the output folder (same --seed).")
+@click.option("--overwrite", is_flag=True, help="Delete the previous run in the output folder and start again.")
 @click.option("--out", type=click.Path(file_okay=False), default=None,
               help="Output folder (default: the cache folder `posebench eval` looks in).")
 @device_option
-def train_cmd(model, dataset, stage, config, cfg_options, seed, resume, out, device):
-    """Train MODEL on a dataset; the best checkpoint (chosen on the validation split) goes to the cache."""
+def train_cmd(model, dataset, stage, config, cfg_options, seed, resume, overwrite, out, device):
+    """Train MODEL on a dataset; the best checkpoint (chosen on the validation split) goes to the cache.
+
+    A new run into a folder that holds one is refused: continue it with --resume, or start
+    again with --overwrite. Only one process can write a run folder at a time."""
     cfg = resolve_model_config(model, config, cfg_options)
     best = train_one(model, dataset, cfg, seed=seed, device=device, resume=resume, stage=stage, out=out,
-                     config_name=config_tag(model, config))
+                     config_name=config_tag(model, config), overwrite=overwrite)
     click.echo(f"best checkpoint: {best}")
 
 

@@ -11,6 +11,7 @@ import logging
 import math
 from pathlib import Path
 
+from posebench.errors import DataFormatError
 from posebench.io import atomic_path
 
 LOGGER_NAME = "posebench.training"
@@ -117,6 +118,27 @@ class MetricsLogger:
 
 
 def read_metrics(path: str | Path) -> list[dict]:
-    """Rows of a ``metrics.csv`` as dicts (empty cells dropped, numbers parsed)."""
-    with open(path, newline="") as f:
-        return [{k: _parse(v) for k, v in row.items() if v not in ("", None)} for row in csv.DictReader(f)]
+    """Rows of a ``metrics.csv`` as dicts (empty cells dropped, numbers parsed).
+
+    A file that is not one (a resume finds it damaged or foreign) raises a DataFormatError
+    naming the file and line, instead of a KeyError deep in the resume.
+    """
+    rows = []
+    try:
+        with open(path, newline="", encoding="utf-8") as f:
+            reader = csv.DictReader(f)
+            if reader.fieldnames is None or reader.fieldnames[:2] != ["step", "split"]:
+                raise DataFormatError(path, f"not a posebench metrics.csv: the header must start with step,split "
+                                            f"(got {reader.fieldnames})", line=1)
+            for row in reader:
+                if None in row:
+                    raise DataFormatError(path, "more cells than header columns", line=reader.line_num)
+                parsed = {k: _parse(v) for k, v in row.items() if v not in ("", None)}
+                if not isinstance(parsed.get("step"), int) or parsed["step"] < 0 or not parsed.get("split"):
+                    raise DataFormatError(path, f"step must be an integer >= 0 and split non-empty, got "
+                                                f"step={row.get('step')!r} split={row.get('split')!r}",
+                                          line=reader.line_num)
+                rows.append(parsed)
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise DataFormatError(path, f"not a readable metrics.csv ({type(exc).__name__}: {exc})") from None
+    return rows

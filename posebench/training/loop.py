@@ -103,7 +103,7 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, d: dict | None) -> "TrainConfig":
-        return cls(**check_keys("config section 'train'", d, cls))
+        return cls(**check_keys("training options", d, cls))
 
 
 def _int_at_least(name: str, value, low: int, also: str = "") -> None:

@@ -13,24 +13,27 @@ from __future__ import annotations
 
 import random
 
-import numpy as np
-import torch
-
-from posebench.errors import PosebenchError
+from posebench.errors import UsageError
 
 MAX_SEED = 2**32 - 1  # numpy's legacy seed range; torch accepts more, but one range for all
 
 
 def check_seed(seed) -> int:
     """``seed`` as an int in ``0 .. 2**32 - 1``, or a PosebenchError naming the accepted range."""
+    # numpy and torch are imported where used: the CLI imports this module at startup.
+    import numpy as np
+
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= int(seed) <= MAX_SEED:
-        raise PosebenchError(f"seed must be an integer in 0..{MAX_SEED}, got {seed!r}")
+        raise UsageError(f"seed must be an integer in 0..{MAX_SEED}, got {seed!r}")
     return int(seed)
 
 
 def seed_everything(seed: int, *, deterministic: bool = True) -> int:
     """Seed python's ``random``, numpy's global RNG and torch (CPU and every CUDA device) with ``seed``;
     with ``deterministic`` also ask torch for deterministic algorithms. Returns the seed."""
+    import numpy as np
+    import torch
+
     seed = check_seed(seed)
     random.seed(seed)
     np.random.seed(seed)
