@@ -49,6 +49,38 @@ from posebench.errors import DataFormatError, PosebenchError
 from posebench.paths import dataset_dir
 
 LICENCE = "AIST++ annotations (c) Google LLC, CC BY 4.0 (https://creativecommons.org/licenses/by/4.0/)"
+
+# The two-sequence sample `posebench data fetch aistpp` gets: byte-identical files of the official
+# release as committed in a public fork of google/aistplusplus_api (a slice of aist_plusplus_final).
+_SAMPLE_URL = ("https://raw.githubusercontent.com/kotomiDu/aistplusplus_api/6487864346add63b80ce256a937906bae716d019/"
+               "AIST_Dataset/annotation/")
+SAMPLE_FILES = (
+    ("cameras/mapping.txt", 51952, "ac09bf3ffc499e71a01dd90d9707f3c97f7c0dd9bb8a9ad9b3c7105a3d90ba89"),
+    ("cameras/setting1.json", 3116, "6e5a8184a144ad2abe7f3f18e7fd69a9730abf2bbe7351c091809f287f93f81a"),
+    ("cameras/setting4.json", 3124, "64163c53ec1a83467bc13270cce366431c012762ce5bcb0747bfc8c8d4140c1d"),
+    ("keypoints2d/gBR_sBM_cAll_d06_mBR2_ch06.pkl", 1083199,
+     "fc940bf2757ad8740c322b334848e3c84436b8df9707508b6d8c0bb466918d19"),
+    ("keypoints2d/gJS_sBM_cAll_d03_mJS2_ch07.pkl", 1083199,
+     "25b03571ec591027d51a5f182ae9eea1cc224934702f1cb36b536a3717556a50"),
+    ("keypoints3d/gBR_sBM_cAll_d06_mBR2_ch06.pkl", 470267,
+     "0fddd2d3a2d33fdc26524c084a7bac7c0eeca3d47e95bb3db22910e5871007dc"),
+    ("keypoints3d/gJS_sBM_cAll_d03_mJS2_ch07.pkl", 470267,
+     "75eaac175311816bd9c9ddcd8b96d024553ce34e3bfe293c848b1c13fdb14a9f"),
+)
+
+
+def fetch(root=None, mirror=None, progress: bool = True) -> list[Path]:
+    """Put the two-sequence AIST++ sample under ``dataset_dir("aistpp", root)`` (sha256-checked).
+
+    ``mirror``: a folder laid out like the release, or one holding it as ``aistpp/`` (``../shared/realdata``).
+    Users with the full release point ``POSEBENCH_DATA`` at a folder whose ``aistpp/`` holds it instead.
+    """
+    from posebench.data.fetch import FileSpec, fetch_files
+
+    if mirror is not None and "://" not in str(mirror) and (Path(mirror) / "aistpp" / "keypoints2d").is_dir():
+        mirror = Path(mirror) / "aistpp"
+    specs = [FileSpec(rel, sha, size, [_SAMPLE_URL + rel]) for rel, size, sha in SAMPLE_FILES]
+    return fetch_files(specs, dataset_dir("aistpp", root), mirror=mirror, progress=progress)
 NATIVE_FPS = 60.0
 FPS = 30.0
 UNIT_TO_M = 0.01

@@ -61,7 +61,7 @@ def posebench_register_datasets(register):
     register("aistpp", _lazy("aistpp", "AistPP"), description="AIST++ real detections (COCO-17 -> LSP-14) with "
              "multi-view 3D keypoints as GT, 30 fps, test only; scored with protocol aistpp-v1",
              licence="AIST++ annotations (c) Google LLC, CC BY 4.0; put the annotation release under "
-             "POSEBENCH_DATA/aistpp")
+             "POSEBENCH_DATA/aistpp", fetch=_lazy_function("aistpp", "fetch"))
     register("3dpw", _lazy("threedpw", "ThreeDPW"), description="3DPW sequenceFiles/*.pkl (original release)",
              licence="3DPW: non-commercial research licence, download it yourself")
     register("3dpw-vibe", _lazy("vibe_db", "ThreeDPWVibe"), description="VIBE-preprocessed 3dpw_{val,test}_db.pt",

@@ -100,3 +100,11 @@ def test_missing_and_broken_files_are_named(root, tmp_path):
         AistPP(tmp_path).tracks("test")
     with pytest.raises(PosebenchError, match="not found"):
         AistPP(root, sequences=["gXX_missing"]).tracks("test")
+
+
+def test_fetch_from_a_mirror_gives_the_release_layout(realdata_dir, tmp_path):
+    from posebench_datasets.aistpp import AistPP, fetch
+
+    paths = fetch(root=tmp_path / "aist", mirror=realdata_dir, progress=False)
+    assert len(paths) == 7 and (tmp_path / "aist" / "keypoints2d").is_dir()
+    assert AistPP(tmp_path / "aist").sequences() == ["gBR_sBM_cAll_d06_mBR2_ch06", "gJS_sBM_cAll_d03_mJS2_ch07"]
