@@ -106,7 +106,7 @@ class _InMetres(Mapping):
         for fld in ("joints3d_m", "vertices_m"):
             if fld in d and self.scale != 1.0:
                 d[fld] = d[fld] * self.scale
-        check_units(d["joints3d_m"], str(self.path), f"joints3d_m/{seq}")
+        check_units(d["joints3d_m"], str(self.path), f"joints3d_m/{seq}", frames=d.get("covered"))
         return d
 
     def __iter__(self):

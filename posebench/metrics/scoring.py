@@ -154,16 +154,22 @@ def _finite_or_fill(a: np.ndarray, rows: np.ndarray, where: str, fld: str) -> np
     return a
 
 
-def check_units(joints_m: np.ndarray, where: str, fld: str = "joints3d_m") -> None:
+def check_units(joints_m: np.ndarray, where: str, fld: str = "joints3d_m", frames: np.ndarray | None = None) -> None:
     """Refuse joints whose median bone length is not a person's in metres (a file in
-    millimetres has bones ~1000x longer). ``joints_m``: (N, 14, 3); NaN frames ignored."""
+    millimetres has bones ~1000x longer). ``joints_m``: (N, 14, 3); ``frames``: (N,) bool,
+    the frames to look at (e.g. ``covered``); NaN and all-zero frames are ignored."""
     j = np.asarray(joints_m)
     if j.ndim != 3 or j.shape[1] != N_JOINTS or j.shape[0] == 0:
         return
+    if frames is not None and np.shape(frames) == (j.shape[0],):
+        j = j[np.asarray(frames, bool)]
+        if j.shape[0] == 0:
+            return
     j = j[::max(1, j.shape[0] // UNIT_CHECK_FRAMES)].astype(np.float64)  # a sample is enough for a median
     bones = np.array(UNIT_CHECK_BONES)
     lengths = np.linalg.norm(j[:, bones[:, 0]] - j[:, bones[:, 1]], axis=-1)
-    lengths = lengths[np.isfinite(lengths)]
+    # Frames with every bone of length 0 are fillers (e.g. zeros where a model produced nothing).
+    lengths = lengths[np.isfinite(lengths).all(axis=1) & (lengths > 0).any(axis=1)]
     if lengths.size == 0:
         return
     median = float(np.median(lengths))
