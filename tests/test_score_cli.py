@@ -89,3 +89,13 @@ def test_summary_line_counts_sequences_too_short_per_metric(files):
     assert out.exit_code == 0, out.output
     assert "too short for a metric: acc_err 1, accel 1" in out.output  # s2 has 2 frames: no acceleration term
     assert "3 sequence(s) scored" in out.output
+
+
+def test_uncovered_filler_frames_do_not_trip_the_unit_check(files):
+    folder, gt, pred = files
+    data = {s: {"joints3d_m": p, "covered": np.ones(len(p), bool)} for s, p in pred.items()}
+    data["s2"] = {"joints3d_m": np.zeros_like(pred["s2"]), "covered": np.zeros(2, bool)}  # eval writes zeros there
+    write_predictions(folder / "pred_fill.npz", data, fps=30)
+    out = run("score", folder / "pred_fill.npz", "--gt", folder / "gt.npz")
+    assert out.exit_code == 0, out.output
+    assert "skipped 1 sequence(s)" in out.output and "'s2'" in out.output
