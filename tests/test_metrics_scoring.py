@@ -208,3 +208,23 @@ def test_sequences_with_nothing_to_score_are_skipped_and_reported():
     with pytest.raises(PosebenchError, match="nothing to score.*all 2 sequence"):
         score({k: preds[k] for k in ("invalid", "uncovered")}, {k: gts[k] for k in ("invalid", "uncovered")},
               P["posebench-v1"])
+
+
+def test_scored_joints_subset():
+    """A protocol scoring LSP-14 joints 0-11 only (e.g. no neck/head top in the GT): the other
+    joints may be NaN, and every metric uses the subset, centred on the same mid-hip."""
+    rng = np.random.default_rng(5)
+    gt = rng.normal(scale=0.3, size=(20, 14, 3))
+    pred = gt + rng.normal(scale=0.02, size=gt.shape)
+    gt_nan = gt.copy()
+    gt_nan[:, 12:] = np.nan
+    limbs = dataclasses.replace(P["posebench-v1"], id="limbs-v1", scored_joints=tuple(range(12)))
+    r = score({"s": SequencePrediction(pred)}, {"s": SequenceTarget(gt_nan)}, limbs)
+    from posebench.metrics import functional as F
+    assert r.summary["mpjpe"] == pytest.approx(F.mpjpe(pred[:, :12], gt[:, :12]).mean(), rel=1e-12)
+    assert r.summary["pa_mpjpe"] == pytest.approx(F.pa_mpjpe(pred[:, :12], gt[:, :12]).mean(), rel=1e-12)
+    assert r.summary["acc_err"] == pytest.approx(F.acc_err(pred[:, :12], gt[:, :12]).mean(), rel=1e-12)
+    with pytest.raises(PosebenchError, match="scored_joints"):
+        dataclasses.replace(limbs, scored_joints=(0, 1, 4))  # without the pelvis joints
+    with pytest.raises(ShapeError, match="NaN"):
+        score({"s": SequencePrediction(pred)}, {"s": SequenceTarget(gt_nan)}, P["posebench-v1"])

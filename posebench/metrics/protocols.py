@@ -70,6 +70,8 @@ class Protocol:
 
     Fields (defaults are posebench-v1's choices):
 
+    - ``scored_joints``: the LSP-14 joints every joint metric uses (None: all 14); the
+      pelvis joints must be among them.
     - ``frame_filter``: frames MPJPE/PA-MPJPE/PVE score, besides being covered by a
       window: ``all``, ``valid`` (the dataset's valid flag), ``visible`` (more than
       ``min_visible_joints`` 2D joints with confidence > ``visibility_threshold``),
@@ -97,6 +99,7 @@ class Protocol:
     description: str
     joint_set: str = "lsp14"
     joint_source: str = _LSP14_MODEL_JOINTS
+    scored_joints: tuple[int, ...] | None = None  # None: all 14; else the LSP-14 joints scored
     pelvis: str = "midhip"
     frame_filter: str = "valid"
     visibility_threshold: float = VIS_THRESH
@@ -140,6 +143,12 @@ class Protocol:
             if bad:
                 raise PosebenchError(f"protocol {self.id!r}: accel_visibility_mask names {bad}; "
                                      f"allowed: {', '.join(TEMPORAL_METRICS)}")
+        if self.scored_joints is not None:
+            joints = tuple(self.scored_joints)
+            if (not joints or len(set(joints)) != len(joints) or not all(0 <= j < 14 for j in joints)
+                    or not set(self.pelvis_joints) <= set(joints)):
+                raise PosebenchError(f"protocol {self.id!r}: scored_joints must be distinct LSP-14 indices (0-13) "
+                                     f"including the pelvis joints {self.pelvis_joints}, got {self.scored_joints}")
         if self.window is not None and int(self.window) < 1:
             raise PosebenchError(f"protocol {self.id!r}: window must be >= 1, got {self.window}")
 
@@ -151,9 +160,17 @@ class Protocol:
         return PELVIS_CHOICES[self.pelvis]
 
     @property
+    def scored_pelvis(self) -> tuple[int, ...]:
+        """The pelvis joints as indices into the scored joints (:attr:`scored_joints`)."""
+        if self.scored_joints is None:
+            return self.pelvis_joints
+        return tuple(list(self.scored_joints).index(j) for j in self.pelvis_joints)
+
+    @property
     def accel_pelvis(self) -> tuple[int, ...] | None:
-        """Pelvis joints for the temporal metrics, or None for raw joints."""
-        return self.pelvis_joints if self.accel_centering == "pelvis" else None
+        """Pelvis joints (indices into the scored joints) for the temporal metrics, or None
+        for raw joints."""
+        return self.scored_pelvis if self.accel_centering == "pelvis" else None
 
     def masks_visibility(self, metric: str) -> bool:
         """Whether ``metric``'s terms need every one of their frames visible."""
@@ -257,6 +274,7 @@ class Protocol:
         d = asdict(self)
         d["window_params"] = dict(self.window_params)
         d["metrics"] = list(self.metrics)
+        d["scored_joints"] = None if self.scored_joints is None else list(self.scored_joints)
         mask = self.accel_visibility_mask
         d["accel_visibility_mask"] = mask if isinstance(mask, bool) else list(mask)
         d["pelvis_joints"] = list(self.pelvis_joints)

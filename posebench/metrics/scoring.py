@@ -209,6 +209,8 @@ def _check_sequence(seq: str, p: SequencePrediction, t: SequenceTarget, protocol
     pred = _array(p.joints_lsp14_m, wp, "joints3d_m", (None, N_JOINTS, 3))
     if pred.shape[0] != n:
         raise ShapeError(f"{wp} field 'joints3d_m' has {pred.shape[0]} frames, ground truth has {n}")
+    if protocol.scored_joints is not None:  # joints the protocol does not score may be NaN (not measured)
+        gt, pred = gt[:, list(protocol.scored_joints)], pred[:, list(protocol.scored_joints)]
     valid = None if t.valid is None else _array(t.valid, wg, "valid", (n,), bool)
     visible = None
     if t.vis2d is not None:
@@ -291,7 +293,7 @@ def _per_frame(c: _Sequence, protocol: Protocol) -> dict[str, np.ndarray]:
     out = {}
     wanted = set(protocol.metrics)
     if "mpjpe" in wanted:
-        out["mpjpe"] = _scatter(F.mpjpe(c.pred[s], c.gt[s], pelvis=protocol.pelvis_joints), s, n)
+        out["mpjpe"] = _scatter(F.mpjpe(c.pred[s], c.gt[s], pelvis=protocol.scored_pelvis), s, n)
     if "pa_mpjpe" in wanted:
         if protocol.pa_direction == "pred_to_gt":
             out["pa_mpjpe"] = _scatter(F.pa_mpjpe(c.pred[s], c.gt[s]), s, n)
