@@ -44,6 +44,7 @@ import numpy as np
 from posebench.data import detector_noise as dn
 from posebench.data.fetch import FileSpec, fetch_files, is_present
 from posebench.data.noise_stats import NoiseTrack, gt_box_size
+from posebench.data.safe_npz import load_npz
 from posebench.data.track import DatasetStatus, MotionClip, Track
 from posebench.errors import PosebenchError
 from posebench.io import atomic_path
@@ -466,7 +467,6 @@ def observe_v2(cam: obs.Camera, lsp14_world_m: np.ndarray, coco17_world_m: np.nd
 
 
 def _read_cache(path: Path) -> dict:
-    with np.load(path, allow_pickle=False) as z:
-        data = {k: z[k] for k in z.files}
+    data = load_npz(path)  # the cache folder may be shared: plain arrays only, sizes checked
     data["meta"] = json.loads(str(data.pop("meta_json")))
     return data

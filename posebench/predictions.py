@@ -47,6 +47,7 @@ from pathlib import Path
 
 import numpy as np
 
+from posebench.data.safe_npz import open_npz
 from posebench.errors import DataFormatError
 from posebench.io import atomic_path
 
@@ -140,6 +141,8 @@ class LazyPredictions(Mapping):
 def _load(path: Path, npz, key: str) -> np.ndarray:
     try:
         return npz[key]
+    except DataFormatError:
+        raise
     except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError) as exc:
         raise DataFormatError(path, f"cannot read ({type(exc).__name__}: {exc}); the file may be "
                               "truncated or hold pickled objects", field=key) from None
@@ -151,12 +154,7 @@ def open_predictions(path) -> tuple[LazyPredictions, dict]:
     path = Path(path)
     if not path.is_file():
         raise DataFormatError(path, "no such file")
-    try:
-        npz = np.load(path, allow_pickle=False)
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
-        raise DataFormatError(path, f"not a readable .npz file ({type(exc).__name__}: {exc})") from None
-    if not isinstance(npz, np.lib.npyio.NpzFile):
-        raise DataFormatError(path, "is a single .npy array, not an .npz archive of keys")
+    npz = open_npz(path)  # only .npy members of plain dtypes; sizes checked before allocation
     try:
         meta_arrays = {k: _load(path, npz, k) for k in META_KEYS if k in npz.files}
         keys, meta, n_joints = _validate_keys(path, meta_arrays, [k for k in npz.files if k not in META_KEYS])

@@ -27,6 +27,7 @@ import numpy as np
 import torch
 
 from posebench.body_models.base import BodyModel, BodyOutput, check_body_inputs
+from posebench.data.safe_npz import load_npz
 from posebench.errors import DataFormatError, MissingBodyModelError
 from posebench.skeleton import SMPL_TO_LSP14, forward_kinematics
 
@@ -71,11 +72,7 @@ def load_params(path: str | Path) -> dict[str, object]:
             f"{path}: skeleton body-model parameters not found (field 'rest_offsets_mean_m' and the "
             "others cannot be read). This file ships with posebench; reinstall or pass params explicitly."
         )
-    try:
-        with np.load(path, allow_pickle=False) as npz:
-            raw = {key: npz[key] for key in npz.files}
-    except Exception as exc:  # zipfile/npy errors come in many types
-        raise DataFormatError(path, f"not a readable npz file: {exc}") from exc
+    raw = load_npz(path)  # plain arrays only; every failure a DataFormatError naming file and member
     params: dict[str, object] = dict(validate_params(raw, path))
     for key in ("subjects", "source"):
         if key in raw:

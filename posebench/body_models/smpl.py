@@ -26,6 +26,7 @@ import torch
 from posebench import paths
 from posebench.body_models.base import BodyModel, BodyOutput, check_body_inputs
 from posebench.body_models.smpl_file import NUM_VERTICES, load_smpl_model
+from posebench.data.safe_npz import load_npy
 from posebench.errors import DataFormatError, MissingBodyModelError, UnknownNameError
 from posebench.skeleton import SMPL_PARENTS, SMPL_TO_LSP14, forward_kinematics
 
@@ -101,10 +102,7 @@ def load_h36m_regressor(path: Path) -> np.ndarray:
             f"joint_source='h36m' needs {H36M_REGRESSOR_FILE} beside the SMPL file; not found at {path} "
             f"(it ships in VIBE's vibe_data.zip)"
         )
-    try:
-        regressor = np.load(path, allow_pickle=False)
-    except Exception as exc:
-        raise DataFormatError(path, f"not a readable .npy file: {exc}") from exc
+    regressor = load_npy(path)  # plain dtype, shape checked against the file's size before allocation
     if regressor.shape != (17, NUM_VERTICES):
         raise DataFormatError(path, f"expected shape (17, {NUM_VERTICES}), got {regressor.shape}")
     return np.asarray(regressor, dtype=np.float64)

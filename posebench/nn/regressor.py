@@ -17,6 +17,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from posebench.data.safe_npz import load_npz
 from posebench.errors import DataFormatError, ShapeError
 from posebench.geometry.rotations import (
     matrix_to_rot6d_meva,
@@ -81,14 +82,14 @@ def load_mean_params(path: str | Path, rot6d_layout: str = "spin") -> dict[str, 
     layout = _check_layout(rot6d_layout)
     path = Path(path)
     try:
-        data = np.load(path)
-    except (OSError, ValueError) as exc:
-        raise DataFormatError(path, f"cannot read SMPL mean params: {exc}") from exc
+        data = load_npz(path)  # plain arrays only, sizes checked before allocation
+    except FileNotFoundError as exc:
+        raise DataFormatError(path, "cannot read SMPL mean params: file not found") from exc
     expected = {"pose": POSE6D_DIM, "shape": NUM_BETAS, "cam": CAM_DIM}
     out = {}
     for key, size in expected.items():
-        if key not in data.files:
-            raise DataFormatError(path, f"missing key (has {sorted(data.files)})", field=key)
+        if key not in data:
+            raise DataFormatError(path, f"missing key (has {sorted(data)})", field=key)
         arr = np.asarray(data[key], dtype=np.float32).reshape(-1)
         if arr.size != size:
             raise DataFormatError(path, f"expected {size} values, got {arr.size}", field=key)

@@ -104,11 +104,11 @@ def load_clip(path, entry: MocapEntry | None = None, target_fps: float = 30.0, b
 def _fit_builtin_betas(rest_offsets_m):
     from posebench.data.mocap.retarget import fit_betas
 
-    params_path = Path(__file__).resolve().parents[2] / "body_models" / "data" / "skeleton_body_model.npz"
-    if not params_path.is_file():
+    from posebench.body_models.skeleton_model import DEFAULT_PARAMS_PATH, load_default_params
+
+    if not DEFAULT_PARAMS_PATH.is_file():
         return None
-    with np.load(params_path) as params:
-        return fit_betas(rest_offsets_m, params)
+    return fit_betas(rest_offsets_m, load_default_params())
 
 
 def realdata_entries(realdata_dir, kinds=("bvh", "asfamc"), unique: bool = True, include_hdm05: bool = False) -> list[MocapEntry]:
