@@ -11,6 +11,7 @@ that has no deterministic version warns instead of failing.
 """
 from __future__ import annotations
 
+import os
 import random
 
 from posebench.errors import UsageError
@@ -39,5 +40,9 @@ def seed_everything(seed: int, *, deterministic: bool = True) -> int:
     np.random.seed(seed)
     torch.manual_seed(seed)  # seeds every CUDA device as well
     if deterministic:
+        # cuBLAS is only deterministic with a fixed workspace; it must be set before CUDA starts
+        # (a no-op on CPU, and a user's own setting wins).
+        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+        torch.backends.cudnn.benchmark = False  # benchmark mode picks kernels by timing
         torch.use_deterministic_algorithms(True, warn_only=True)
     return seed
