@@ -34,6 +34,8 @@ def test_json_keys_and_gt_preset_is_exact(env):
     assert KEYS <= set(stats) and set(stats["autocorr"]) == {"1", "2", "5", "10"}
     assert stats["preset"] == "gt" and "-v2-gt-" in stats["build_id"]
     assert stats["err_px"] == 0 and stats["swap_rate"] == 0 and stats["outlier_rate"] == 0
+    assert stats["conf_err_spearman"] is None  # undefined without noise; the output stays strict JSON
+    assert "NaN" not in result.output
 
 
 def test_table_shows_reference_ranges_and_v1(env):

@@ -124,11 +124,12 @@ def run_lengths(state: np.ndarray) -> np.ndarray:
     return np.concatenate(out) if out else np.zeros(0, int)
 
 
-def _spearman(x: np.ndarray, y: np.ndarray) -> float:
+def _spearman(x: np.ndarray, y: np.ndarray) -> float | None:
+    """Spearman's rank correlation; None where it is undefined (a constant side, e.g. no noise)."""
     from scipy.stats import spearmanr
 
     if len(x) < 3 or np.all(x == x[0]) or np.all(y == y[0]):
-        return float("nan")
+        return None
     return float(spearmanr(x, y).statistic)
 
 
@@ -136,7 +137,7 @@ def measure(tracks: list[NoiseTrack], *, lags: tuple[int, ...] = LAGS) -> dict:
     """Pool the statistics of the module docstring over ``tracks``. Returns plain floats.
 
     Keys: err_px, err_median_px, err_pct_box, err_median_pct_box, accel_err_px, accel_to_err_ratio,
-    autocorr ({str(lag): r}), conf_err_spearman, swap_rate, flip_rate, swap_run_mean, dropout_rate,
+    autocorr ({str(lag): r}), conf_err_spearman (None when undefined), swap_rate, flip_rate, swap_run_mean, dropout_rate,
     dropout_run_mean, outlier_rate, outlier_run_mean, keypoints, frames, fps.
     """
     if not tracks:
