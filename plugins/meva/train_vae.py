@@ -45,6 +45,7 @@ from posebench.config import check_keys
 from posebench.data import augment
 from posebench.errors import PosebenchError
 from posebench.io import write_json
+from posebench.models.limits import check_model_size
 from posebench.training.checkpoint import load_checkpoint, restore_rng, save_checkpoint
 from posebench.training.data import open_dataset
 from posebench.training.logging import MetricsLogger, get_logger, read_metrics
@@ -281,7 +282,9 @@ def train_vae(cfg: dict, dataset, out_dir: str | Path, device: str = "cpu", resu
 def load_vae(path: str | Path, device: str = "cpu") -> MotionVAE:
     """A :class:`MotionVAE` from a checkpoint written by :func:`train_vae`."""
     ckpt = load_checkpoint(path, VAE_MODEL_NAME, map_location=device)
-    vae = MotionVAE(VAEConfig.from_dict(ckpt["hparams"])).to(device)
+    config = VAEConfig.from_dict(ckpt["hparams"])
+    check_model_size(lambda: MotionVAE(config), what=f"{path}: the motion VAE")  # before allocating
+    vae = MotionVAE(config).to(device)
     vae.load_state_dict(ckpt["state_dict"])
     return vae.eval()
 
@@ -298,7 +301,7 @@ def _write_report(best_path: Path, dataset, ds_name: str, tcfg: VAETrainConfig, 
     report = {"dataset": ds_name, "checkpoint": str(best_path), "frame": "camera", "splits": {},
               "motion": {"sources": motion.sources, "select_subjects": sorted(motion.select_subjects),
                          "test_subjects": sorted(motion.test_subjects)},
-              "budget": budget, "curve": _curve(out_dir)}
+              "augment": asdict(AugmentConfig.from_dict(tcfg.augment)), "budget": budget, "curve": _curve(out_dir)}
     for split, subjects in ((tcfg.select_split, motion.select_subjects), (tcfg.test_split, None)):
         clips = camera_frame_motion(dataset, split, subjects, seed=tcfg.seed)
         if clips:

@@ -25,13 +25,10 @@ def load_demo_model(model: str, checkpoint: str | None, dataset: str, seed: int,
     A missing cached checkpoint raises a :class:`PosebenchError` that names the command that trains it.
     """
     from posebench.benchmarking import find_checkpoint
-    from posebench.registry import build_model
-    from posebench.training.checkpoint import load_checkpoint, load_model_state
+    from posebench.training.checkpoint import load_model
 
     path = find_checkpoint(model, dataset, seed, {model: checkpoint} if checkpoint else {}, config=config)
-    ckpt = load_checkpoint(path, model_name=model, map_location=device)
-    net = build_model(ckpt["model_name"], ckpt["hparams"])
-    load_model_state(net, ckpt, path)
+    net = load_model(path, map_location=device, model_name=model)  # hparams and size checked before building
     return net.to(device).eval(), path
 
 

@@ -26,6 +26,7 @@ import torch
 
 from posebench.errors import CheckpointError, PosebenchError
 from posebench.io import torch_save
+from posebench.models.limits import check_model_size
 
 FORMAT = "posebench-checkpoint-v1"
 REQUIRED_KEYS = ("format", "model_name", "state_dict", "hparams", "step")
@@ -184,6 +185,7 @@ def load_model(path: str | Path, map_location="cpu", model_name: str | None = No
     if not isinstance(ckpt["hparams"], dict):
         raise CheckpointError(f"{path}: hparams is a {type(ckpt['hparams']).__name__}, not a dict")
     try:
+        check_model_size(lambda: build_model(ckpt["model_name"], ckpt["hparams"]), what="the model")  # before allocating
         model = build_model(ckpt["model_name"], ckpt["hparams"])
     except PosebenchError as exc:
         raise CheckpointError(f"{path}: its hparams do not build model {ckpt['model_name']!r}: {exc}") from exc
