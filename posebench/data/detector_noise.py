@@ -204,10 +204,9 @@ AISTPP = DetectorPreset(
     name="aistpp",
     description="calibrated to a real COCO detector on AIST++ (studio dance, 1080p): ~2-3% of the box, "
                 "correlated errors, heavy-tailed extremities, swaps, outliers and low-confidence runs",
-    white_box=0.0013, fast_box=0.0031, fast_tau_s=0.062, slow_box=0.008, slow_tau_s=0.3, bias_box=0.0035,
-    joint_scale={"face": 1.0, "shoulder": 1.0, "elbow": 1.25, "wrist": 1.35, "hip": 1.0, "knee": 0.8,
-                 "ankle": 0.8},
-    tail_sigma={"face": 0.4, "shoulder": 0.35, "elbow": 0.75, "wrist": 0.9, "hip": 0.3, "knee": 0.6, "ankle": 0.75},
+    white_box=0.0013, fast_box=0.0029, fast_tau_s=0.062, slow_box=0.0075, slow_tau_s=0.3, bias_box=0.0035,
+    joint_scale={"face": 1.0, "shoulder": 1.0, "elbow": 1.3, "wrist": 1.5, "hip": 1.0, "knee": 0.7, "ankle": 0.7},
+    tail_sigma={"face": 0.4, "shoulder": 0.35, "elbow": 0.85, "wrist": 1.05, "hip": 0.3, "knee": 0.6, "ankle": 0.75},
     tail_tau_s=0.4, box_shift_box=0.004, box_scale=0.01, box_tau_s=0.5,
     outlier_share=0.009, outlier_run_median_s=0.08, outlier_run_sigma=1.2, outlier_box=(0.2, 0.35),
     swap_share=0.018, flip_share=0.004, swap_run_median_s=0.033, swap_run_sigma=0.9,
