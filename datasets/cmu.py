@@ -211,6 +211,10 @@ class CmuBenchmark:
                 "preset": self.preset if self.version == "v2" else "v1-white", "severity": self.severity,
                 "seed": self.seed, "fps": FPS, "supervision_2d": SUPERVISION_2D}
 
+    def file_hashes(self) -> dict[str, str]:
+        """sha256 of every raw file the benchmark is built from (committed, so no file is read)."""
+        return {spec.relpath: spec.sha256 for spec in all_specs(self.subset)}
+
     def noise_tracks(self, split: str = "test") -> list[NoiseTrack]:
         """Detections against the noise-free projections of the detector's own keypoints, for noise-stats.
 

@@ -71,6 +71,8 @@ def test_names_options_and_build_ids(env):
         load_dataset("cmu-quick-v1", preset="gt")
     info = load_dataset("cmu-quick", preset="gt", severity=1.0).describe()
     assert info["preset"] == "gt" and info["benchmark_version"] == "v2" and info["supervision_2d"] == "gt_projection"
+    hashes = load_dataset("cmu-quick").file_hashes()
+    assert len(hashes) >= 6 and all(len(h) == 64 for h in hashes.values())
 
 
 @pytest.fixture(scope="module")
