@@ -14,7 +14,9 @@ the detector's own keypoints only (``posebench demo`` writes them to ``report.js
 - **Foot sliding**: on frames where a foot is in contact (within ``contact_height_m`` of the
   ground plane fitted to the lower foot of each frame), the mean speed of that foot along the
   ground, mm per frame. Needs the pelvis translation (from the fitted camera with an
-  assumed focal length, :func:`pelvis_from_camera`), so it is only as good as that depth.
+  assumed focal length, :func:`pelvis_from_camera`), so it is only as good as that depth; the
+  same with the pelvis held still (``foot_sliding_pelvis_fixed_mm_per_frame``) is the model's
+  own foot motion (meaningful while the person stands; a walker's planted foot moves there).
 - **Coverage**: the fraction of the track's frames with a detection, and of the video's frames
   the track spans.
 """
@@ -184,12 +186,17 @@ def track_quality(joints_lsp14_m: np.ndarray, kp2d_px: np.ndarray, observed: np.
     observed = np.asarray(observed, bool)
     kp = np.where(observed[:, None, None], kp2d_px, 0.0)
     err_px, err_pct = reprojection_error(joints_lsp14_m, kp)
+    world = np.asarray(world_yup_m, np.float64)
     if joints24_m is not None:
-        slide, contact = foot_sliding(world_yup_m)
+        feet, pelvis = (LEFT_FOOT, RIGHT_FOOT), world[:, 0]
         cv = bone_length_cv(joints24_m)
     else:
-        slide, contact = foot_sliding(world_yup_m, feet=(5, 0))  # LSP-14 left, right ankle
+        feet, pelvis = (5, 0), world[:, [2, 3]].mean(axis=1)  # LSP-14 left, right ankle; mid-hip
         cv = bone_length_cv(joints_lsp14_m, LSP14_BONES)
+    slide, contact = foot_sliding(world, feet)
+    # The same with the pelvis held at its mean position: the model's own foot motion, without the
+    # fitted camera's depth noise (right for someone standing; a walker's planted foot moves here).
+    slide_root, _ = foot_sliding(world - pelvis[:, None] + pelvis.mean(axis=0), feet)
     acc = accel(np.asarray(joints_lsp14_m, np.float64)) if len(joints_lsp14_m) >= 3 else np.zeros(0)
     return {
         "frames": int(len(observed)),
@@ -203,6 +210,7 @@ def track_quality(joints_lsp14_m: np.ndarray, kp2d_px: np.ndarray, observed: np.
         "bone_length_cv_mean": _finite_mean(cv),
         "bone_length_cv_max": float(np.max(cv)) if cv.size else float("nan"),
         "foot_sliding_mm_per_frame": slide,
+        "foot_sliding_pelvis_fixed_mm_per_frame": slide_root,
         "foot_contact_fraction": contact,
         "fps": float(fps),
     }

@@ -243,7 +243,8 @@ def quality_lines(track_id: int, q: dict) -> list[str]:
             f"{f('reprojection_px', '.1f')} px ({f('reprojection_pct_box', '.1f')}% of box), ACCEL "
             f"{f('accel_mm_per_frame2', '.1f')} mm/f^2, jitter {f('jitter_m_per_s3', '.0f')} m/s^3",
             f"      bone-length std/mean {f('bone_length_cv_mean', '.3f')} (max {f('bone_length_cv_max', '.3f')}), "
-            f"foot sliding {f('foot_sliding_mm_per_frame', '.1f')} mm/frame on "
+            f"foot sliding {f('foot_sliding_mm_per_frame', '.1f')} mm/frame "
+            f"({f('foot_sliding_pelvis_fixed_mm_per_frame', '.1f')} with the pelvis fixed) on "
             f"{f('foot_contact_fraction', '.0%')} contact foot-frames"]
 
 
@@ -401,6 +402,7 @@ SUMMARY_COLUMNS = (("reprojection_px", "reproj [px]", ".1f"), ("reprojection_pct
                    ("accel_mm_per_frame2", "ACCEL [mm/f²]", ".1f"), ("jitter_m_per_s3", "jitter [m/s³]", ".0f"),
                    ("bone_length_cv_mean", "bone std/mean", ".3f"),
                    ("foot_sliding_mm_per_frame", "foot slide [mm/f]", ".1f"),
+                   ("foot_sliding_pelvis_fixed_mm_per_frame", "foot slide, pelvis fixed [mm/f]", ".1f"),
                    ("coverage_of_track", "detected [% track]", ".0%"))
 
 

@@ -97,8 +97,17 @@ def test_track_quality_report_fields():
     q = track_quality(j, kp, observed, 10.0, 100, world)
     assert q["frames"] == T and q["frames_detected"] == T - 2 and q["coverage_of_track"] == pytest.approx(0.92)
     assert q["coverage_of_video"] == pytest.approx(0.25) and q["reprojection_px"] < 1e-6
-    for key in ("accel_mm_per_frame2", "jitter_m_per_s3", "bone_length_cv_mean", "foot_sliding_mm_per_frame"):
+    for key in ("accel_mm_per_frame2", "jitter_m_per_s3", "bone_length_cv_mean", "foot_sliding_mm_per_frame",
+                "foot_sliding_pelvis_fixed_mm_per_frame"):
         assert key in q
+    # A standing body whose pelvis estimate wobbles in depth: sliding with the pelvis, none without it.
+    world = np.zeros((T, 14, 3))
+    world[:, [0, 5], 0] = [-0.1, 0.1]
+    world[:, [2, 3], 1] = 0.9
+    world += np.array([0, 0, 0.05])[None, None] * (np.arange(T) % 2)[:, None, None]
+    q = track_quality(j, kp, observed, 10.0, 100, world)
+    assert q["foot_sliding_mm_per_frame"] == pytest.approx(50.0)
+    assert q["foot_sliding_pelvis_fixed_mm_per_frame"] == pytest.approx(0.0, abs=1e-9)
 
 
 # -- frame rates -----------------------------------------------------------------------------
