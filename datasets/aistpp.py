@@ -19,8 +19,9 @@ Each sequence x view is one :class:`Track` (split ``test``), at 30 fps (every 2n
   LSP-14 (neck = mid-shoulder, head top from the face points); only the 12 limb joints (LSP-14
   0-11, pelvis = mid-hip) are scored, under the protocol ``aistpp-v1``;
 - time: the views are not perfectly synchronised. Each view's offset is *measured*: the 60 fps GT
-  is shifted by delta in [-3, 3] frames (step 0.05, linear interpolation in 3D), projected, and the
-  delta with the smallest median 2D error against the confident detections is kept
+  is shifted by delta in [-3, 3] frames (0.25 steps, then 0.05 steps around the best; linear
+  interpolation in 3D), projected, and the delta with the smallest median 2D error against the
+  confident detections is kept
   (``meta["time_offset_frames"]``: detection frame t shows the world at t + delta); the GT is
   then taken at t + delta. Frames whose shifted time falls outside the sequence are not valid.
 
@@ -84,7 +85,8 @@ def fetch(root=None, mirror=None, progress: bool = True) -> list[Path]:
 NATIVE_FPS = 60.0
 FPS = 30.0
 UNIT_TO_M = 0.01
-OFFSET_SEARCH = np.round(np.arange(-3.0, 3.0001, 0.05), 4)
+OFFSET_COARSE = np.round(np.arange(-3.0, 3.0001, 0.25), 4)  # then refined in 0.05 steps around the best
+OFFSET_FINE_STEP = 0.05
 OFFSET_MIN_CONF = 0.5
 IMAGE_WH = (1920, 1080)
 
@@ -152,19 +154,25 @@ def measure_time_offset(det_60: np.ndarray, gt3d_60: np.ndarray, cam: AistCamera
     """Frames delta (60 fps) such that detection frame t best matches the GT at t + delta (module docstring)."""
     conf = np.nan_to_num(det_60[..., 2])
     good = conf > OFFSET_MIN_CONF
-    best, best_err = 0.0, np.inf
     N = len(gt3d_60)
     frames = np.arange(N)
-    for delta in OFFSET_SEARCH:
-        gt = cam.project_camera(cam.to_camera(interp_frames(gt3d_60, frames + delta)))
+    cam_pts = cam.to_camera(gt3d_60)  # interpolating camera-frame points = transforming interpolated ones
+
+    def median_error(delta: float) -> float:
         inside = ((frames + delta) >= 0) & ((frames + delta) <= N - 1)
         m = good & inside[:, None]
         if m.sum() < 50:
-            continue
-        err = np.median(np.linalg.norm(det_60[..., :2] - gt, axis=-1)[m])
-        if err < best_err - 1e-9:
-            best, best_err = float(delta), err
-    return best
+            return np.inf
+        gt = cam.project_camera(interp_frames(cam_pts, frames + delta))
+        return float(np.median(np.linalg.norm(det_60[..., :2] - gt, axis=-1)[m]))
+
+    def search(candidates) -> float:
+        errors = [median_error(float(d)) for d in candidates]
+        return float(candidates[int(np.argmin(errors))])
+
+    coarse = search(OFFSET_COARSE)
+    fine = np.round(coarse + OFFSET_FINE_STEP * np.arange(-5, 6), 4)
+    return search(fine[(fine >= OFFSET_COARSE[0]) & (fine <= OFFSET_COARSE[-1])])
 
 
 def interp_frames(x: np.ndarray, t: np.ndarray) -> np.ndarray:
