@@ -112,13 +112,16 @@ class CmuBenchmark:
         version: "v2" (default: the detector model of posebench.data.detector_noise) or "v1" (the
             original white-noise model, bit-identical to the first release).
         preset: v2 detector preset (``aistpp`` default, ``h36m-hrnet``, ``gt``); v1 has none.
+        camera_motion: v2 only: ``static`` (default), ``pan`` (slow yaw sweep) or ``handheld``
+            (wander + tremor); the GT is in the moving camera's frame, frame by frame.
     """
 
     fps = FPS
     kp2d_joint_set = "lsp14"
 
     def __init__(self, root=None, *, severity: float = 1.0, seed: int = 0, cameras_per_clip: int = 2,
-                 mirror=None, subset: str = "full", version: str = DEFAULT_VERSION, preset: str | None = None):
+                 mirror=None, subset: str = "full", version: str = DEFAULT_VERSION, preset: str | None = None,
+                 camera_motion: str = "static"):
         if not 0.0 <= float(severity) <= 2.0:
             raise PosebenchError(f"cmu: severity must be in [0, 2], got {severity}")
         if subset not in ("full", "quick"):
@@ -129,6 +132,11 @@ class CmuBenchmark:
             raise PosebenchError(f"cmu: unknown version {version!r}; known: {', '.join(VERSIONS)}")
         if version == "v1" and preset is not None:
             raise PosebenchError("cmu: version v1 has no detector presets (its noise model is fixed); drop 'preset'")
+        if camera_motion not in obs.CAMERA_MOTIONS:
+            raise PosebenchError(f"cmu: unknown camera_motion {camera_motion!r}; known: {', '.join(obs.CAMERA_MOTIONS)}")
+        if version == "v1" and camera_motion != "static":
+            raise PosebenchError("cmu: version v1 has static cameras only")
+        self.camera_motion = camera_motion
         self.version = version
         self.preset = None if version == "v1" else dn.get_preset(preset or dn.DEFAULT_PRESET).name
         self.name = ("cmu" if subset == "full" else "cmu-quick") + ("-v1" if version == "v1" else "")
@@ -202,13 +210,18 @@ class CmuBenchmark:
         if self.version == "v1":
             return f"{self.subset}-{hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]}"
         key.update(code=CODE_VERSION_V2, preset=self.preset, preset_params=repr(dn.get_preset(self.preset)))
+        motion = ""
+        if self.camera_motion != "static":  # static ids stay as they were before moving cameras existed
+            key["camera_motion"] = self.camera_motion
+            motion = f"{self.camera_motion}-"
         digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
-        return f"{self.subset}-v2-{self.preset}-{digest}"
+        return f"{self.subset}-v2-{self.preset}-{motion}{digest}"
 
     def describe(self) -> dict:
         """What results.json should record about this benchmark build."""
         return {"dataset": self.name, "build_id": self.build_id(), "benchmark_version": self.version,
                 "preset": self.preset if self.version == "v2" else "v1-white", "severity": self.severity,
+                "camera_motion": self.camera_motion,
                 "seed": self.seed, "fps": FPS, "supervision_2d": SUPERVISION_2D}
 
     def file_hashes(self) -> dict[str, str]:
@@ -290,6 +303,8 @@ class CmuBenchmark:
         track_keys = ("kp2d_px", "gt_kp2d_px", "bbox", "outlier", "swapped")
         if self.version == "v2":
             track_keys += ("det_coco_px", "gt_coco_px")
+        if self.camera_motion != "static":
+            track_keys += ("camera_delta_R",)
         per_track: dict[str, list] = {k: [] for k in track_keys}
         betas_all, pelvis_all, cameras = [], [], []
         for split in SPLITS:
@@ -308,8 +323,13 @@ class CmuBenchmark:
                     if self.version == "v1":
                         view = observe(cam, motion["lsp14_world_m"], rng, self.severity)
                     else:
+                        delta = None
+                        if self.camera_motion != "static":  # its own stream: static builds are unchanged
+                            motion_rng = np.random.default_rng(_trial_seed(self.seed, trial.trial, 1000 + c))
+                            delta = obs.camera_motion(motion_rng, len(motion["lsp14_world_m"]), FPS,
+                                                      self.camera_motion)
                         view = observe_v2(cam, motion["lsp14_world_m"], motion["coco17_world_m"], rng,
-                                          self.preset, self.severity)
+                                          self.preset, self.severity, delta)
                     track_infos.append({"index": len(track_infos), "trial_index": ti, "camera_index": c,
                                         "name": f"{trial.trial}_cam{c}"})
                     cameras.append(cam)
@@ -324,6 +344,7 @@ class CmuBenchmark:
         arrays["trial_offsets"] = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
         arrays["track_offsets"] = np.concatenate([[0], np.cumsum(track_lengths)]).astype(np.int64)
         meta = {"trials": trial_infos, "tracks": track_infos, "cameras": [c.as_dict() for c in cameras],
+                **({"camera_motion": self.camera_motion} if self.camera_motion != "static" else {}),
                 "build_id": self.build_id(), "severity": self.severity, "seed": self.seed,
                 "cameras_per_clip": self.cameras_per_clip, "subset": self.subset, "code_version": CODE_VERSION}
         if self.version == "v2":
@@ -344,6 +365,11 @@ class CmuBenchmark:
         rotmat[:, 0] = R @ rotmat[:, 0]
         joints24 = cam.to_camera(data["joints24_world_m"][ta:tb]).astype(np.float32)
         lsp14 = cam.to_camera(data["lsp14_world_m"][ta:tb]).astype(np.float32)
+        if "camera_delta_R" in data:  # a moving camera: GT in its frame, frame by frame
+            D = data["camera_delta_R"][a:b]
+            rotmat[:, 0] = D @ rotmat[:, 0]
+            joints24 = obs.rotate_points(D, joints24).astype(np.float32)
+            lsp14 = obs.rotate_points(D, lsp14).astype(np.float32)
         betas = data["betas"][info["trial_index"]]
         # The body model puts the pelvis at rest_pelvis + transl and rotates the body about it.
         transl_cam = (joints24[:, 0] - data["pelvis_rest_m"][info["trial_index"]]).astype(np.float32)
@@ -358,7 +384,9 @@ class CmuBenchmark:
                 "supervision_2d": SUPERVISION_2D, "gt_kp2d": gt_kp2d, "bbox_px": bbox,
                 "kp2d_px": data["kp2d_px"][a:b], "gt_kp2d_px": data["gt_kp2d_px"][a:b],
                 "outlier": data["outlier"][a:b], "transl_cam_m": transl_cam,
-                "image_wh": (cam.w, cam.h), "body_model": "skeleton"}
+                "image_wh": (cam.w, cam.h), "body_model": "skeleton", "camera_motion": self.camera_motion}
+        if "camera_delta_R" in data:
+            meta["camera_delta_R"] = data["camera_delta_R"][a:b]  # (T, 3, 3): x_cam(t) = D_t @ static camera
         outlier = data["outlier"][a:b]
         if outlier.shape[1] == 17:  # v2: COCO-17 events, shown on the LSP-14 keypoints the models read
             meta["outlier_coco"] = outlier
@@ -442,7 +470,7 @@ def observe(cam: obs.Camera, lsp14_world_m: np.ndarray, rng: np.random.Generator
 
 
 def observe_v2(cam: obs.Camera, lsp14_world_m: np.ndarray, coco17_world_m: np.ndarray, rng: np.random.Generator,
-               preset: str, severity: float) -> dict:
+               preset: str, severity: float, camera_delta_R: np.ndarray | None = None) -> dict:
     """One camera's view through the v2 detector model (module docstring).
 
     kp2d_px (T, 14, 3): the detector's COCO-17 output turned into LSP-14; gt_kp2d_px (T, 14, 3): the
@@ -450,9 +478,12 @@ def observe_v2(cam: obs.Camera, lsp14_world_m: np.ndarray, coco17_world_m: np.nd
     (projection + in-view flag) for noise statistics; outlier (T, 17), swapped (T, 8) event masks.
     """
     lsp14_cam = cam.to_camera(lsp14_world_m)
+    coco_cam = cam.to_camera(coco17_world_m)
+    if camera_delta_R is not None:  # (T, 3, 3) a moving camera turning about its centre
+        lsp14_cam = obs.rotate_points(camera_delta_R, lsp14_cam)
+        coco_cam = obs.rotate_points(camera_delta_R, coco_cam)
     in_view = cam.in_view(lsp14_cam)
     gt_px = cam.project(lsp14_cam)
-    coco_cam = cam.to_camera(coco17_world_m)
     coco_px = cam.project(coco_cam)
     coco_in = cam.in_view(coco_cam)
     geometry = dn.geometry_lowconf(coco_cam, coco_px, (cam.w, cam.h))
@@ -467,7 +498,8 @@ def observe_v2(cam: obs.Camera, lsp14_world_m: np.ndarray, coco17_world_m: np.nd
     kp = kp.astype(np.float32)
     return {"kp2d_px": kp, "gt_kp2d_px": gt.astype(np.float32), "bbox": obs.track_bbox(kp),
             "outlier": det.outlier, "swapped": det.swapped, "det_coco_px": det.kp_px,
-            "gt_coco_px": gt_coco.astype(np.float32)}
+            "gt_coco_px": gt_coco.astype(np.float32),
+            **({"camera_delta_R": camera_delta_R.astype(np.float32)} if camera_delta_R is not None else {})}
 
 
 def _read_cache(path: Path) -> dict:

@@ -260,3 +260,45 @@ def simulate_detections(rng: np.random.Generator, gt_px: np.ndarray, in_view: np
     kp[..., 2] = np.where(kept, conf, 0.0)
     return Detections(kp2d_px=kp.astype(np.float32), dropped=~kept, outlier=outlier & kept, swapped=swapped,
                       box_px=box.astype(np.float32))
+
+
+# -- moving cameras (benchmark v2 option) ----------------------------------------------------------
+CAMERA_MOTIONS = ("static", "pan", "handheld")
+PAN_AMPLITUDE_DEG = (5.0, 15.0)  # slow yaw sweep: amplitude and period ranges
+PAN_PERIOD_S = (8.0, 20.0)
+SHAKE_SIGMA_DEG = 0.4  # hand-held: AR(1) yaw/pitch/roll wander plus a faster tremor
+SHAKE_TAU_S = 0.6
+TREMOR_SIGMA_DEG = 0.08
+TREMOR_TAU_S = 0.05
+
+
+def camera_motion(rng: np.random.Generator, n_frames: int, fps: float, kind: str) -> np.ndarray:
+    """(T, 3, 3) per-frame rotations D_t of a camera turning about its own centre.
+
+    A moving camera sees ``x_cam(t) = D_t @ x_static_cam(t)``. ``static``: identity (no random
+    draw); ``pan``: a sinusoidal yaw sweep (amplitude 5-15 deg, period 8-20 s, random phase);
+    ``handheld``: slow AR(1) wander in yaw, pitch and roll (sigma 0.4 deg, tau 0.6 s) plus a tremor
+    (sigma 0.08 deg, tau 50 ms).
+    """
+    if kind not in CAMERA_MOTIONS:
+        raise ShapeError(f"camera motion must be one of {', '.join(CAMERA_MOTIONS)}, got {kind!r}")
+    T = int(n_frames)
+    if kind == "static":
+        return np.broadcast_to(np.eye(3), (T, 3, 3)).copy()
+    t = np.arange(T) / float(fps)
+    angles = np.zeros((T, 3))  # pitch (x), yaw (y), roll (z), radians
+    if kind == "pan":
+        amp = np.deg2rad(rng.uniform(*PAN_AMPLITUDE_DEG))
+        period = rng.uniform(*PAN_PERIOD_S)
+        phase = rng.uniform(0, 2 * np.pi)
+        angles[:, 1] = amp * (np.sin(2 * np.pi * t / period + phase) - np.sin(phase))
+    else:
+        wander = _ar1(rng, (T, 3), float(np.exp(-1.0 / (SHAKE_TAU_S * fps))), np.deg2rad(SHAKE_SIGMA_DEG))
+        tremor = _ar1(rng, (T, 3), float(np.exp(-1.0 / (TREMOR_TAU_S * fps))), np.deg2rad(TREMOR_SIGMA_DEG))
+        angles = wander + tremor
+    return np.stack([_rot_axis(2, r) @ _rot_axis(0, p) @ _rot_axis(1, y) for p, y, r in angles])
+
+
+def rotate_points(D: np.ndarray, points_cam_m: np.ndarray) -> np.ndarray:
+    """(T, 3, 3) per-frame rotations applied to (T, J, 3) camera-frame points."""
+    return np.einsum("tij,tkj->tki", D, points_cam_m)
