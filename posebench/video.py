@@ -15,6 +15,7 @@ Telemetry: mediapipe >= 0.10.3x wheels send usage metrics to Google (Clearcut,
 closed local port (``http://127.0.0.1:9``) so that call fails at once instead of sending (and
 instead of stalling ~10 s where DNS drops packets); the variables are restored on close.
 ``allow_telemetry=True`` (``posebench demo --allow-mediapipe-telemetry``) leaves them alone.
+MediaPipe's native start-up and shutdown logs (stderr) are held back unless loading fails.
 
 MediaPipe's 33 landmarks -> LSP-14 (:func:`landmarks_to_lsp14`), the person's left/right in both:
 
@@ -45,6 +46,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, Self
@@ -187,6 +189,27 @@ TELEMETRY_BLOCK_PROXY = "http://127.0.0.1:9"
 _PROXY_VARS = ("https_proxy", "HTTPS_PROXY")
 
 
+@contextmanager
+def _native_log_captured(keep: list[str]):
+    """Send what native code writes to stderr (MediaPipe / LiteRT start-up and shutdown logs,
+    dozens of lines) to a temporary file while the block runs; its text is appended to ``keep``
+    so an error can show it. Python's own stderr is flushed first and is unaffected afterwards."""
+    import sys
+    import tempfile
+
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile(mode="w+b") as sink:
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            sink.seek(0)
+            keep.append(sink.read().decode(errors="replace"))
+
+
 class MediaPipePoseDetector:
     """MediaPipe PoseLandmarker in VIDEO mode, up to ``num_poses`` people per frame; use as a
     context manager (or call close()). Telemetry is blocked unless ``allow_telemetry`` (module
@@ -205,13 +228,17 @@ class MediaPipePoseDetector:
         if not allow_telemetry:
             self._saved_env = {k: os.environ.get(k) for k in _PROXY_VARS}
             os.environ.update({k: TELEMETRY_BLOCK_PROXY for k in _PROXY_VARS})
+        self._native_log: list[str] = []
+        self._frames_seen = 0
         try:
-            self._landmarker = vision.PoseLandmarker.create_from_options(vision.PoseLandmarkerOptions(
-                base_options=BaseOptions(model_asset_path=str(self.model_path)),
-                running_mode=vision.RunningMode.VIDEO, num_poses=self.num_poses))
+            with _native_log_captured(self._native_log):
+                self._landmarker = vision.PoseLandmarker.create_from_options(vision.PoseLandmarkerOptions(
+                    base_options=BaseOptions(model_asset_path=str(self.model_path)),
+                    running_mode=vision.RunningMode.VIDEO, num_poses=self.num_poses))
         except Exception as exc:  # mediapipe raises RuntimeError/ValueError with its own text
             self._restore_env()
-            raise PosebenchError(f"{self.model_path}: MediaPipe cannot load this PoseLandmarker bundle: {exc}") from exc
+            raise PosebenchError(f"{self.model_path}: MediaPipe cannot load this PoseLandmarker bundle: {exc}"
+                                 f"\n{''.join(self._native_log).strip()}") from exc
 
     def _restore_env(self) -> None:
         if self._saved_env is not None:
@@ -225,7 +252,12 @@ class MediaPipePoseDetector:
     def detect(self, frame_rgb: np.ndarray, timestamp_ms: int) -> np.ndarray | None:
         height, width = frame_rgb.shape[:2]
         image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=np.ascontiguousarray(frame_rgb))
-        result = self._landmarker.detect_for_video(image, int(timestamp_ms))
+        if self._frames_seen < 3:  # the graph starts (and logs, partly a frame late) on the first frames
+            with _native_log_captured(self._native_log):
+                result = self._landmarker.detect_for_video(image, int(timestamp_ms))
+        else:
+            result = self._landmarker.detect_for_video(image, int(timestamp_ms))
+        self._frames_seen += 1
         if not result.pose_landmarks:
             return None
         # MediaPipe gives x, y normalised to the image width and height.
@@ -235,7 +267,8 @@ class MediaPipePoseDetector:
     def close(self) -> None:
         try:
             if self._landmarker is not None:
-                self._landmarker.close()
+                with _native_log_captured(self._native_log):
+                    self._landmarker.close()
                 self._landmarker = None
         finally:
             self._restore_env()

@@ -196,3 +196,13 @@ def test_mediapipe_detector_blocks_telemetry_while_open(monkeypatch):
     assert os.environ["https_proxy"] == "http://proxy.example:3128" and "HTTPS_PROXY" not in os.environ
     with pv.MediaPipePoseDetector(bundle, allow_telemetry=True):
         assert os.environ["https_proxy"] == "http://proxy.example:3128"
+
+
+def test_mediapipe_detector_names_a_bad_bundle(tmp_path, monkeypatch):
+    pytest.importorskip("mediapipe")
+    bad = tmp_path / "junk.task"
+    bad.write_bytes(b"not a model bundle")
+    monkeypatch.delenv("https_proxy", raising=False)
+    with pytest.raises(PosebenchError, match="junk.task: MediaPipe cannot load"):
+        pv.MediaPipePoseDetector(bad)
+    assert "https_proxy" not in os.environ  # restored after the failure too
