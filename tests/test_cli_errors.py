@@ -68,6 +68,7 @@ def test_bad_config_values_are_usage_errors(override, fragments, synthetic_plugi
     (["eval", "--models", "vibe", "--seeds", "-1"], ["--seeds", "0..4294967295"]),
     (["eval", "--models", "vibe", "--checkpoint", "vibe"], ["--checkpoint", "NAME=VALUE"]),
     (["compare", "--models", ""], ["--models", "at least one model"]),
+    (["compare", "--steps", "0"], ["--steps", "0 is not in the range x>=1"]),
     (["eval", "--models", "mevaa"], ["unknown model", "meva"]),
     (["trian"], ["No such command", "--help'"]),
 ])

@@ -26,7 +26,7 @@ from posebench.registry import get_plugin_system
 @click.option("--config", default="cpu", show_default=True, help="Config name used for every model (configs/MODEL/NAME.py).")
 @click.option("--quick", is_flag=True, help="The quick size: --config quick --seeds 0 (a few minutes on 2 CPU cores).")
 @click.option("--seeds", default="0,1,2", show_default=True)
-@click.option("--steps", type=int, default=None, help="Optimiser steps for every model (overrides train.steps).")
+@click.option("--steps", type=click.IntRange(min=1), default=None, help="Optimiser steps for every model (overrides train.steps).")
 @click.option("--protocol", default="posebench", show_default=True)
 @click.option("--mirror", default=None, help="Fetch the dataset from this folder or URL prefix first (e.g. ../shared/realdata).")
 @click.option("--retrain", is_flag=True, help="Train again even where a checkpoint exists.")
