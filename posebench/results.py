@@ -21,6 +21,7 @@ import pandas as pd
 from tabulate import tabulate
 
 from posebench import io
+from posebench.errors import UsageError
 from posebench.locking import folder_lock
 
 # Metric display order, with the direction that is better and the unit.
@@ -109,6 +110,7 @@ def format_comparison(df: pd.DataFrame) -> str:
     return tabulate(df, headers="keys", tablefmt="github", showindex=False, floatfmt=".2f")
 
 
+SET_SUFFIXES = (".csv", ".json")  # with a predictions/ folder: what an output set holds
 _staging: dict[Path, Path] = {}  # temporary folder of an open output_set -> its final path
 
 
@@ -127,6 +129,7 @@ def output_set(out: str | Path | None) -> Iterator[Path | None]:
         yield None
         return
     out = Path(out).expanduser().absolute()
+    _check_replaceable(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     with folder_lock(out, "output folder", lock_file=out.parent / f".{out.name}.lock"):
         io.clean_stale_temporaries(out.parent, out.name)
@@ -136,6 +139,25 @@ def output_set(out: str | Path | None) -> Iterator[Path | None]:
                 yield tmp
             finally:
                 del _staging[tmp]
+
+
+def _check_replaceable(out: Path) -> None:
+    """``out`` is replaced whole, so it must be new, empty, or hold only a results set: never the
+    current folder, one of its parents, or a folder with other files (they would be deleted)."""
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out}: is a file, not a folder")
+    if not out.is_dir():
+        return
+    here = Path.cwd().resolve()
+    if out.resolve() == here or out.resolve() in here.parents:
+        raise UsageError(f"--out {out}: the current folder or one of its parents; the output folder is replaced "
+                         f"whole, so give a folder of its own (e.g. --out results/run1)")
+    foreign = sorted(p.name for p in out.iterdir()
+                     if not (p.name == "predictions" and p.is_dir()) and not (p.is_file() and p.suffix in SET_SUFFIXES))
+    if foreign:
+        raise UsageError(f"--out {out}: holds files that are not part of a results set ({', '.join(foreign[:3])}"
+                         f"{', ...' if len(foreign) > 3 else ''}); the output folder is replaced whole, so give a new "
+                         f"or empty folder")
 
 
 def write_results(out_dir: Path, *, rows: list[dict], per_sequence: pd.DataFrame | None,

@@ -123,3 +123,18 @@ def test_swap_killed_between_its_renames_is_repaired(tmp_path):
     io.clean_stale_temporaries(tmp_path, "out")
     assert (tmp_path / "out" / "summary.csv").read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["out"]
+
+
+def test_output_set_never_replaces_a_folder_with_other_files(tmp_path, monkeypatch):
+    from posebench.errors import UsageError
+
+    rows = [{"model": "m", "dataset": "d", "protocol": "p", "metric": "MPJPE", "unit": "mm", "value": 1.0}]
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "thesis.tex").write_text("precious")
+    with pytest.raises(UsageError, match="thesis.tex"):
+        results.write_results(mine, rows=rows, per_sequence=None, comparison=None, meta={})
+    monkeypatch.chdir(mine)
+    with pytest.raises(UsageError, match="current folder"):
+        results.write_results(Path("."), rows=rows, per_sequence=None, comparison=None, meta={})
+    assert (mine / "thesis.tex").read_text() == "precious"
