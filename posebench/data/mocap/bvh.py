@@ -10,7 +10,10 @@ line and what was expected.
 """
 from __future__ import annotations
 
+import io
+import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -68,12 +71,12 @@ class BvhMotion:
             raise DataFormatError(self.path, f"no joint named {name!r}; joints: {', '.join(self.names)}") from None
 
 
-def _tokens_with_lines(text: str):
+def _tokens_with_lines(lines: Iterable[str]):
     """Yield (line_number, tokens) for non-blank, non-comment lines (1-based numbers)."""
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.split("#", 1)[0].strip()
-        if line:
-            yield number, line.split()
+    for number, raw in enumerate(lines, start=1):
+        tokens = raw.split("#", 1)[0].split()
+        if tokens:
+            yield number, tokens
 
 
 # Mocap numbers are centimetres, inches or degrees: anything this large is corrupt, and values
@@ -97,23 +100,84 @@ def parse_number(path, token: str, line: int, what: str) -> float:
 
 
 
+def _read_motion_rows(rows, path: Path, num_frames: int, num_channels: int, ft_line: int) -> np.ndarray:
+    """(num_frames, num_channels) float64 from the motion rows, filled block by block."""
+    frames = np.empty((num_frames, num_channels), dtype=np.float64)
+    tokens: list[str] = []
+    numbers: list[int] = []  # file line of each row in the block
+    filled = seen = 0
+    last = ft_line
+    for number, tok in rows:
+        seen += 1
+        last = number
+        if seen > num_frames:
+            continue  # counted for the message below
+        if len(tok) != num_channels:
+            raise DataFormatError(path, f"expected {num_channels} channel values, got {len(tok)}", line=number)
+        tokens.extend(tok)
+        numbers.append(number)
+        if len(numbers) == ROWS_PER_BLOCK:
+            filled = _store_block(frames, filled, tokens, numbers, path)
+            tokens, numbers = [], []
+    if seen != num_frames:
+        raise DataFormatError(path, f"'Frames: {num_frames}' but the motion block has {seen} lines", line=last)
+    if numbers:
+        _store_block(frames, filled, tokens, numbers, path)
+    return frames
+
+
+def _store_block(frames: np.ndarray, start: int, tokens: list[str], numbers: list[int], path: Path) -> int:
+    """Convert one block of rows into ``frames[start:]`` (values checked); returns the next row."""
+    try:
+        block = np.array(tokens, dtype=np.float64).reshape(len(numbers), frames.shape[1])
+    except ValueError:
+        width = frames.shape[1]
+        for row, number in enumerate(numbers):  # slow path only to name the bad line
+            for t in tokens[row * width:(row + 1) * width]:
+                parse_number(path, t, number, "a channel value")
+        raise DataFormatError(path, "expected numbers as channel values", line=numbers[0]) from None
+    if not np.isfinite(block).all():
+        bad = int(np.argwhere(~np.isfinite(block))[0, 0])
+        raise DataFormatError(path, "expected finite channel values (found nan/inf)", line=numbers[bad])
+    if (np.abs(block) > MAX_ABS_VALUE).any():
+        bad = int(np.argwhere(np.abs(block) > MAX_ABS_VALUE)[0, 0])
+        raise DataFormatError(path, f"implausible channel value (|value| > {MAX_ABS_VALUE:g})", line=numbers[bad])
+    frames[start:start + len(numbers)] = block
+    return start + len(numbers)
+
+
+# Motion rows parsed per block: one numpy conversion per block keeps the Python objects of
+# at most this many lines alive (a 1 M-frame file no longer holds every token as a str).
+ROWS_PER_BLOCK = 4096
+
+
 def read_bvh(path) -> BvhMotion:
-    """Parse a BVH file. CRLF, tabs, blank lines and ``#`` comments are accepted."""
+    """Parse a BVH file. CRLF, tabs, blank lines and ``#`` comments are accepted.
+
+    The file is read line by line and the motion block goes straight into a preallocated
+    (T, C) float64 array, so peak memory is about the array plus one block of rows.
+    """
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8", errors="replace")
+        with open(path, encoding="utf-8", errors="replace", newline=None) as f:
+            return _parse_bvh_lines(f, path, max_values=os.fstat(f.fileno()).st_size // 2 + 1)
     except OSError as e:
         raise DataFormatError(path, f"cannot read file: {e}") from e
-    return parse_bvh_text(text, path)
 
 
 def parse_bvh_text(text: str, path="<string>") -> BvhMotion:
     """Parse BVH text; ``path`` is only used in error messages and stored on the result."""
-    path = Path(path)
-    lines = list(_tokens_with_lines(text))
-    if not lines or lines[0][1][0].upper() != "HIERARCHY":
-        line = lines[0][0] if lines else 1
-        raise DataFormatError(path, "expected 'HIERARCHY' as the first keyword", line=line)
+    return _parse_bvh_lines(io.StringIO(text, newline=None), Path(path), max_values=len(text) // 2 + 1)
+
+
+def _parse_bvh_lines(lines: Iterable[str], path: Path, max_values: int) -> BvhMotion:
+    """Parse BVH lines; ``max_values``: how many numbers the source can hold at most (every
+    value takes a character and a separator), which bounds the ``Frames:`` count before the
+    frame array is allocated."""
+    rows = _tokens_with_lines(lines)
+    first = next(rows, None)
+    if first is None or first[1][0].upper() != "HIERARCHY":
+        raise DataFormatError(path, "expected 'HIERARCHY' as the first keyword", line=first[0] if first else 1)
 
     names: list[str] = []
     parents: list[int] = []
@@ -122,10 +186,10 @@ def parse_bvh_text(text: str, path="<string>") -> BvhMotion:
     is_end: list[bool] = []
     stack: list[int] = []  # open joints ('{' seen)
     pending: int | None = None  # joint declared, its '{' not yet seen
-    i = 1
-    motion_at = None
-    while i < len(lines):
-        number, tok = lines[i]
+    motion_line = None
+    last_line = first[0]
+    for number, tok in rows:
+        last_line = number
         key = tok[0].upper()
         if key in ("ROOT", "JOINT"):
             if pending is not None:
@@ -197,22 +261,21 @@ def parse_bvh_text(text: str, path="<string>") -> BvhMotion:
         elif key == "MOTION":
             if stack or pending is not None:
                 raise DataFormatError(path, "MOTION before the hierarchy's braces were closed", line=number)
-            motion_at = i
+            motion_line = number
             break
         else:
             raise DataFormatError(path, f"unexpected keyword {tok[0]!r} in HIERARCHY", line=number)
-        i += 1
 
-    if motion_at is None:
-        end_line = lines[-1][0]
-        raise DataFormatError(path, "expected a MOTION section after the hierarchy (file ends first)", line=end_line)
+    if motion_line is None:
+        raise DataFormatError(path, "expected a MOTION section after the hierarchy (file ends first)", line=last_line)
     if not names:
-        raise DataFormatError(path, "the hierarchy has no ROOT joint", line=lines[motion_at][0])
+        raise DataFormatError(path, "the hierarchy has no ROOT joint", line=motion_line)
 
     # Frames: N / Frame Time: dt
-    header = lines[motion_at + 1 : motion_at + 3]
+    header = [row for _, row in zip(range(2), rows)]
     if len(header) < 2:
-        raise DataFormatError(path, "expected 'Frames:' and 'Frame Time:' after MOTION", line=lines[-1][0])
+        last = header[-1][0] if header else motion_line
+        raise DataFormatError(path, "expected 'Frames:' and 'Frame Time:' after MOTION", line=last)
     (frames_line, frames_tok), (ft_line, ft_tok) = header
     m = _FRAMES_RE.match(" ".join(frames_tok))
     if not m or not m.group(1).isdigit():
@@ -231,32 +294,10 @@ def parse_bvh_text(text: str, path="<string>") -> BvhMotion:
         channel_index.append(list(range(col, col + len(ch))))
         col += len(ch)
     num_channels = col
-
-    data_lines = lines[motion_at + 3 :]
-    if len(data_lines) != num_frames:
-        last = data_lines[-1][0] if data_lines else ft_line
-        raise DataFormatError(
-            path, f"'Frames: {num_frames}' but the motion block has {len(data_lines)} lines", line=last
-        )
-    values: list[str] = []
-    for number, tok in data_lines:
-        if len(tok) != num_channels:
-            raise DataFormatError(path, f"expected {num_channels} channel values, got {len(tok)}", line=number)
-        values.extend(tok)
-    try:
-        frames = np.array(values, dtype=np.float64).reshape(num_frames, num_channels)
-    except ValueError:
-        for number, tok in data_lines:  # slow path only to name the bad line
-            for t in tok:
-                parse_number(path, t, number, "a channel value")
-        raise
-    if not np.isfinite(frames).all():
-        bad = int(np.argwhere(~np.isfinite(frames))[0, 0])
-        raise DataFormatError(path, "expected finite channel values (found nan/inf)", line=data_lines[bad][0])
-    if (np.abs(frames) > MAX_ABS_VALUE).any():
-        bad = int(np.argwhere(np.abs(frames) > MAX_ABS_VALUE)[0, 0])
-        raise DataFormatError(path, f"implausible channel value (|value| > {MAX_ABS_VALUE:g})",
-                              line=data_lines[bad][0])
+    if num_frames * num_channels > max_values:
+        raise DataFormatError(path, f"'Frames: {num_frames}' x {num_channels} channels is more values than the "
+                                    f"file can hold (at most {max_values})", line=frames_line)
+    frames = _read_motion_rows(rows, path, num_frames, num_channels, ft_line)
 
     rotation_orders = []
     for ch in channels:
