@@ -138,3 +138,16 @@ def test_output_set_never_replaces_a_folder_with_other_files(tmp_path, monkeypat
     with pytest.raises(UsageError, match="current folder"):
         results.write_results(Path("."), rows=rows, per_sequence=None, comparison=None, meta={})
     assert (mine / "thesis.tex").read_text() == "precious"
+
+
+def test_overwrite_clears_the_run_and_its_stage_folders_only(tmp_path):
+    from posebench.training.run_folder import clear_run
+
+    run = tmp_path / "run"
+    for rel in ("best.pt", "metrics.csv", "vae/last.pt", "vae/report.json", "tb/events", "data/deep/metrics.csv",
+                "notes.md"):
+        (run / rel).parent.mkdir(parents=True, exist_ok=True)
+        (run / rel).write_text("x")
+    clear_run(run, recursive=True)
+    left = sorted(str(p.relative_to(run)) for p in run.rglob("*") if p.is_file())
+    assert left == ["data/deep/metrics.csv", "notes.md"]

@@ -38,14 +38,15 @@ def _is_main_rank() -> bool:
 
 
 def run_files(folder: str | os.PathLike, recursive: bool = False) -> list[Path]:
-    """The files and folders a trainer wrote in ``folder`` (and, if ``recursive``, its sub-folders)."""
+    """The files and folders a trainer wrote in ``folder`` (and, if ``recursive``, in its direct
+    sub-folders: a stage's folder such as MEVA's ``vae/``; never deeper, ``--out`` may be a big tree)."""
     folder = Path(folder)
     if not folder.is_dir():
         return []
-    found = [folder / n for n in RUN_FILES + RUN_DIRS if (folder / n).exists()]
+    found = [folder / n for n in RUN_FILES + RUN_DIRS if (folder / n).exists() or (folder / n).is_symlink()]
     if recursive:
         for sub in sorted(p for p in folder.iterdir() if p.is_dir() and not p.is_symlink() and p.name not in RUN_DIRS):
-            found += run_files(sub, recursive=True)
+            found += run_files(sub, recursive=False)
     return found
 
 
@@ -53,7 +54,7 @@ def clear_run(folder: str | os.PathLike, recursive: bool = False) -> list[Path]:
     """Remove the run files of ``folder`` (only the names in RUN_FILES/RUN_DIRS, never anything else)."""
     removed = run_files(folder, recursive)
     for path in removed:
-        if path.is_dir():
+        if path.is_dir() and not path.is_symlink():
             shutil.rmtree(path)
         else:
             path.unlink()
