@@ -159,3 +159,16 @@ def test_swaps_outliers_dropouts_and_runs_are_counted():
     assert s_out["outlier_rate"] == pytest.approx(2 / 1200) and s_out["outlier_run_mean"] == pytest.approx(2.0)
     assert s["dropout_rate"] == pytest.approx(4 / 1200) and s["dropout_run_mean"] == pytest.approx(4.0)
     assert list(run_lengths(np.array([0, 1, 1, 0, 1], bool))) == [2, 1]
+
+
+@pytest.mark.parametrize("preset,fps,lo,hi", [
+    ("aistpp", 60.0, 0.55, 0.85),  # AIST++ measured 0.68 at its native 60 fps
+    ("aistpp", 30.0, 0.8, 1.15),  # ... and 0.89 at 30 fps
+    ("h36m-hrnet", 50.0, 0.15, 0.3),  # SmoothNet reports 0.22 for HRNet on Human3.6M at 50 fps
+])
+def test_presets_keep_their_ratio_across_frame_rates(preset, fps, lo, hi):
+    gt = _walk(int(40 * fps))
+    vis = np.ones(gt.shape[:2], bool)
+    tracks = [_noise_track(dn.simulate(np.random.default_rng(s), gt, vis, (1280, 720), fps, preset).kp_px, gt, fps=fps)
+              for s in range(3)]
+    assert lo < measure(tracks)["accel_to_err_ratio"] < hi
