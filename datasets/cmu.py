@@ -42,7 +42,7 @@ from pathlib import Path
 import numpy as np
 
 from posebench.data import detector_noise as dn
-from posebench.data.fetch import FileSpec, fetch_files, is_present
+from posebench.data.fetch import FileSpec, fetch_files, is_present, sha256_file
 from posebench.data.noise_stats import NoiseTrack, gt_box_size
 from posebench.data.safe_npz import load_npz
 from posebench.data.track import DatasetStatus, MotionClip, Track
@@ -96,7 +96,7 @@ def _body_params_digest() -> str:
     from posebench.body_models.skeleton_model import DEFAULT_PARAMS_PATH
 
     path = Path(DEFAULT_PARAMS_PATH)
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:16] if path.is_file() else "no-params-file"
+    return sha256_file(path)[:16] if path.is_file() else "no-params-file"
 
 
 class CmuBenchmark:

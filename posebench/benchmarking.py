@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from posebench import results
+from posebench.data.fetch import sha256_file
 from posebench.errors import PosebenchError
 from posebench.config import config_tag
 from posebench.evaluation import default_device, predict, score_predictions
@@ -119,7 +120,7 @@ def run_eval(models: list[str], dataset: str, *, split: str = "test", protocol: 
             summaries.append(result.summary)
             table = result.per_sequence.assign(model=model_name, seed=seed)
             tables.append(table)
-            ckpt_info[f"{model_name}/seed{seed}"] = {"path": str(path), "sha256": results.file_sha256(path)}
+            ckpt_info[f"{model_name}/seed{seed}"] = {"path": str(path), "sha256": sha256_file(path)}
         rows += results.summary_rows(model_name, dataset, proto.id, summaries)
         seq_table = pd.concat(tables, ignore_index=True)
         per_seq_frames.append(seq_table)

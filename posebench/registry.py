@@ -19,6 +19,7 @@ import pluggy
 
 from posebench import hookspecs
 from posebench.errors import PosebenchError, UnknownNameError
+from posebench.versions import distribution_version
 
 ENTRY_POINT_GROUP = "posebench"
 
@@ -116,7 +117,7 @@ class PluginSystem:
         self._fill(self.filters, "posebench_register_filters")
 
     def _add(self, name: str, plugin: object, dist: str) -> None:
-        version = _dist_version(dist)
+        version = distribution_version(dist)
         self.pm.register(plugin, name=name)
         self._origin[name] = (dist, version)
 
@@ -180,13 +181,6 @@ def _env_list(var: str) -> list[str] | None:
     if value is None:
         return None
     return [v.strip() for v in value.split(",") if v.strip()]
-
-
-def _dist_version(dist: str) -> str:
-    try:
-        return md.version(dist)
-    except md.PackageNotFoundError:
-        return "unknown"
 
 
 _SYSTEM: PluginSystem | None = None

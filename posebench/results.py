@@ -8,8 +8,6 @@ protocol id and definition, dataset file hashes, checkpoints and seeds.
 """
 from __future__ import annotations
 
-import hashlib
-import importlib.metadata as md
 import platform
 import subprocess
 from contextlib import contextmanager
@@ -23,6 +21,7 @@ from tabulate import tabulate
 from posebench import io
 from posebench.errors import UsageError
 from posebench.locking import folder_lock
+from posebench.versions import distribution_version
 
 # Metric display order, with the direction that is better and the unit.
 METRIC_INFO = {
@@ -35,13 +34,6 @@ METRIC_INFO = {
 }
 
 
-def posebench_version() -> str:
-    try:
-        return md.version("posebench-hmr")
-    except md.PackageNotFoundError:
-        return "unknown"
-
-
 def git_hash() -> str | None:
     try:
         out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5,
@@ -51,19 +43,11 @@ def git_hash() -> str | None:
         return None
 
 
-def file_sha256(path: Path, chunk: int = 1 << 20) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(chunk):
-            h.update(block)
-    return h.hexdigest()
-
-
 def provenance(**extra) -> dict:
     import torch
 
     info = {
-        "posebench_version": posebench_version(),
+        "posebench_version": distribution_version(),
         "git_hash": git_hash(),
         "torch_version": torch.__version__,
         "cuda": torch.version.cuda,

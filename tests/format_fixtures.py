@@ -16,7 +16,6 @@ keypoint orders) use random numbers.
 """
 from __future__ import annotations
 
-import os
 import pickle
 import struct
 from pathlib import Path
@@ -26,6 +25,7 @@ import joblib
 import numpy as np
 import pytest
 import torch
+from conftest import find_realdata_dir
 
 from posebench.geometry.rotations import matrix_to_axis_angle
 
@@ -34,19 +34,13 @@ REPO = Path(__file__).resolve().parents[1]
 
 # ----------------------------------------------------------------------------- real motion
 
-def realdata_dir() -> Path | None:
-    env = os.environ.get("POSEBENCH_REALDATA")
-    path = Path(env) if env else REPO.parent / "shared" / "realdata"
-    return path if path.is_dir() else None
-
-
 _CLIPS_CACHE: list | None = None
 
 
 def real_motion_clips(n: int, min_frames: int):
     """``n`` real CMU clips (SMPL-24, 30 fps) with at least ``min_frames`` frames, or pytest.skip."""
     global _CLIPS_CACHE
-    root = realdata_dir()
+    root = find_realdata_dir()
     if root is None:
         pytest.skip("real motion data not found (set POSEBENCH_REALDATA or provide ../shared/realdata)")
     try:

@@ -1,12 +1,10 @@
 """The CMU benchmark: trial list and split, quick-subset build, GT geometry, cache, figure."""
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import numpy as np
 import pytest
 import torch
+from conftest import find_realdata_dir
 
 from posebench.data.fetch import sha256_file
 from posebench.data.track import PoseDataset
@@ -15,15 +13,7 @@ from posebench_datasets import cmu_observations as obs
 from posebench_datasets.cmu_trials import QUICK_TRIALS, SPLITS, TRIALS, trials_for
 
 
-def _realdata() -> Path | None:
-    env = os.environ.get("POSEBENCH_REALDATA")
-    if env:
-        return Path(env)
-    cand = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
-    return cand if (cand / "manifest.json").is_file() else None
-
-
-REALDATA = _realdata()
+REALDATA = find_realdata_dir()
 needs_realdata = pytest.mark.skipif(REALDATA is None, reason="shared/realdata not found (set POSEBENCH_REALDATA)")
 
 

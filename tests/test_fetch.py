@@ -6,18 +6,11 @@ import os
 from pathlib import Path
 
 import pytest
+from conftest import find_realdata_dir
 
 from posebench.data import fetch as fetch_mod
 from posebench.data.fetch import ChecksumError, FetchError, FileSpec, fetch_files, sha256_file
 from posebench.errors import PosebenchError
-
-
-def _realdata() -> Path | None:
-    env = os.environ.get("POSEBENCH_REALDATA")
-    if env:
-        return Path(env)
-    cand = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
-    return cand if (cand / "manifest.json").is_file() else None
 
 
 def _make_mirror(tmp_path: Path) -> tuple[Path, list[FileSpec]]:
@@ -47,7 +40,7 @@ def test_mirror_copy_then_skip(tmp_path):
 
 
 def test_realdata_mirror_read_only(tmp_path):
-    root = _realdata()
+    root = find_realdata_dir()
     if root is None:
         pytest.skip("shared/realdata not found (set POSEBENCH_REALDATA)")
     from posebench_datasets.cmu_trials import TRIALS

@@ -2,11 +2,9 @@
 near -y), real speed variants, every non-test subject but none of the test subjects."""
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import numpy as np
 import pytest
+from conftest import find_realdata_dir
 
 from posebench.config import load_config
 from posebench.data import augment
@@ -18,16 +16,10 @@ from posebench_meva.vae_data import AugmentConfig, camera_frame_motion, crop_dat
 pytestmark = pytest.mark.usefixtures("single_thread")
 
 
-def _realdata() -> Path | None:
-    env = os.environ.get("POSEBENCH_REALDATA")
-    cand = Path(env) if env else Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
-    return cand if (cand / "manifest.json").is_file() else None
-
-
 @pytest.fixture(scope="module")
 def cmu_quick(tmp_path_factory):
     """The CMU benchmark's quick subset, built from the real mocap in a private cache."""
-    realdata = _realdata()
+    realdata = find_realdata_dir()
     if realdata is None:
         pytest.skip("shared/realdata not found (set POSEBENCH_REALDATA)")
     base = tmp_path_factory.mktemp("cmu")

@@ -60,6 +60,7 @@ def score_cmd(pred, gt, protocol, units, name, out):
     Sequences are read and scored one at a time. Without a 'covered' field the protocol's
     windowing decides which frames a model would have produced; a given 'covered' must agree
     with it. Both files must have the same fps, and joints in metres (see --units)."""
+    from posebench.data.fetch import sha256_file
     from posebench.errors import DataFormatError
     from posebench.metrics.scoring import score
     from posebench.predictions import open_predictions
@@ -81,8 +82,8 @@ def score_cmd(pred, gt, protocol, units, name, out):
     meta = {"protocol": proto.definition(), "units": units, "skipped_sequences": result.skipped,
             "sequences_too_short": result.too_short}
     if out:  # hashing two large files is only worth it for a saved result
-        meta["provenance"] = {"prediction_file": {"path": str(pred), "sha256": results.file_sha256(Path(pred))},
-                              "gt_file": {"path": str(gt), "sha256": results.file_sha256(Path(gt))}}
+        meta["provenance"] = {"prediction_file": {"path": str(pred), "sha256": sha256_file(Path(pred))},
+                              "gt_file": {"path": str(gt), "sha256": sha256_file(Path(gt))}}
     _print_and_save(rows, result.per_sequence.assign(model=label), None, meta, Path(out) if out else None)
     click.echo(f"{result.summary['n_sequences']} sequence(s) scored, {result.summary['n_frames_scored']} of "
                f"{result.summary['n_frames_total']} frames; too short for a metric: "

@@ -27,18 +27,10 @@ import torch
 from posebench.errors import CheckpointError, PosebenchError
 from posebench.io import torch_save
 from posebench.models.limits import check_model_size
+from posebench.versions import distribution_version
 
 FORMAT = "posebench-checkpoint-v1"
 REQUIRED_KEYS = ("format", "model_name", "state_dict", "hparams", "step")
-
-
-def _posebench_version() -> str:
-    try:
-        import importlib.metadata as md
-
-        return md.version("posebench-hmr")
-    except Exception:
-        return "unknown"
 
 
 def rng_state() -> dict:
@@ -94,7 +86,7 @@ def save_checkpoint(
         "seed": None if seed is None else int(seed),
         "rng": _current_rng() if rng_state else None,
         "extra": extra or {},
-        "meta": {"posebench_version": _posebench_version(), "torch_version": str(torch.__version__),
+        "meta": {"posebench_version": distribution_version(), "torch_version": str(torch.__version__),
                  "created": time.strftime("%Y-%m-%dT%H:%M:%S")},
     }  # fmt: skip
     path = Path(path)
