@@ -133,6 +133,12 @@ def _only_posebench_errors(fn, *args):
         pass
 
 
+def _only_posebench_errors_from_file(path: Path, data: bytes, reader) -> None:
+    """Write ``data`` to ``path`` and read it back with ``reader``: a named error or nothing."""
+    path.write_bytes(data)
+    _only_posebench_errors(reader, path)
+
+
 def test_seeds_load(tmp_path):
     for seed in PICKLE_SEEDS:
         assert safe_load(io.BytesIO(seed))["sequence"] == "courtyard_a"
@@ -164,17 +170,13 @@ def test_fuzz_unpickler_on_real_files(realdata_dir, data):
 @FUZZ
 @given(data=mutated(JOBLIB_SEEDS))
 def test_fuzz_joblib(tmp_path, data):
-    path = tmp_path / "fuzz_db.pt"
-    path.write_bytes(data)
-    _only_posebench_errors(safe_joblib_load, path)
+    _only_posebench_errors_from_file(tmp_path / "fuzz_db.pt", data, safe_joblib_load)
 
 
 @FUZZ
 @given(data=mutated(NPZ_SEEDS))
 def test_fuzz_npz_reader(tmp_path, data):
-    path = tmp_path / "fuzz.npz"
-    path.write_bytes(data)
-    _only_posebench_errors(load_npz, path)
+    _only_posebench_errors_from_file(tmp_path / "fuzz.npz", data, load_npz)
 
 
 def _load_smpl_and_regressor(path: Path) -> None:
@@ -187,9 +189,7 @@ def _load_smpl_and_regressor(path: Path) -> None:
 @FUZZ
 @given(data=mutated([SMPL_SEED]))
 def test_fuzz_smpl_reader(tmp_path, data):
-    path = tmp_path / "SMPL_NEUTRAL.pkl"
-    path.write_bytes(data)
-    _only_posebench_errors(_load_smpl_and_regressor, path)
+    _only_posebench_errors_from_file(tmp_path / "SMPL_NEUTRAL.pkl", data, _load_smpl_and_regressor)
 
 
 def test_mini_smpl_seed_reaches_the_regressor(tmp_path):

@@ -484,6 +484,14 @@ def check_nesting(obj, source: str, max_depth: int = MAX_DEPTH) -> None:
             stack.extend((v, depth + 1) for v in items)
 
 
+def _open_data_file(path: Path) -> BinaryIO:
+    """``path`` opened for binary reading; a missing file is a DataFormatError naming it."""
+    try:
+        return open(path, "rb")
+    except FileNotFoundError:
+        raise DataFormatError(path, "file not found") from None
+
+
 def safe_load(fileobj_or_path: str | os.PathLike | BinaryIO, *, encoding: str = "latin1",
               allowed: Iterable[str] | None = None):
     """Unpickle a file allowing only numpy arrays and builtin containers.
@@ -496,11 +504,7 @@ def safe_load(fileobj_or_path: str | os.PathLike | BinaryIO, *, encoding: str = 
         source = str(getattr(fileobj_or_path, "name", "<stream>"))
         return _load_stream(fileobj_or_path, source, table, encoding)
     path = Path(fileobj_or_path)
-    try:
-        f = open(path, "rb")
-    except FileNotFoundError:
-        raise DataFormatError(path, "file not found") from None
-    with f:
+    with _open_data_file(path) as f:
         return _load_stream(f, str(path), table, encoding)
 
 
@@ -621,11 +625,7 @@ def safe_joblib_load(path: str | os.PathLike, *, allowed: Iterable[str] | None =
     path = Path(path)
     table = _as_allowed(allowed, _joblib_allowed())
     source = str(path)
-    try:
-        f = open(path, "rb")
-    except FileNotFoundError:
-        raise DataFormatError(path, "file not found") from None
-    with f:
+    with _open_data_file(path) as f:
         compressor = _detect_compressor(f)
         if compressor == "compat":
             raise DataFormatError(path, "joblib < 0.10 layout with companion array files is not supported "
