@@ -27,6 +27,7 @@ import torch
 from posebench.errors import CheckpointError, PosebenchError
 from posebench.io import torch_save
 from posebench.models.limits import check_model_size
+from posebench.training.official_checkpoint import read_torch_file
 from posebench.versions import distribution_version
 
 FORMAT = "posebench-checkpoint-v1"
@@ -115,12 +116,7 @@ def load_checkpoint(path: str | Path, model_name: str | None = None, map_locatio
     not match the model's keys (then the weights are loaded into ``model``).
     """
     path = Path(path)
-    if not path.is_file():
-        raise CheckpointError(f"{path}: checkpoint file not found")
-    try:
-        ckpt = torch.load(path, map_location=map_location, weights_only=True)
-    except Exception as exc:
-        raise CheckpointError(f"{path}: not a readable posebench checkpoint ({type(exc).__name__}: {exc})") from exc
+    ckpt = read_torch_file(path, map_location=map_location)  # weights only; one-line CheckpointError
     if not isinstance(ckpt, dict):
         raise CheckpointError(f"{path}: not a posebench checkpoint (top level is {type(ckpt).__name__})")
     missing = [k for k in REQUIRED_KEYS if k not in ckpt]
