@@ -21,6 +21,7 @@ models are compared at equal cost.
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -38,6 +39,7 @@ from posebench.training.checkpoint import load_checkpoint, restore_rng, rng_stat
 from posebench.training.logging import MetricsLogger, get_logger
 from posebench.training.run_folder import run_folder
 from posebench.training.seeding import MAX_SEED, check_seed, seed_everything
+from posebench.training.data import budget_report
 from posebench.training.windows import TrackWindows, collate_windows
 
 SCHEDULERS = ("none", "plateau")
@@ -252,6 +254,7 @@ def _fit(model: PoseModel, train_tracks, val_tracks, cfg: TrainConfig, out_dir: 
     last_path, best_path = out_dir / "last.pt", out_dir / "best.pt"
     metrics = MetricsLogger(out_dir, enabled=ctx.is_main)
     start_step, best_metric = 0, math.inf
+    prior_wall_s, started = 0.0, time.monotonic()  # training wall time, summed over resumed runs
     if resume:
         if not last_path.is_file():
             raise TrainingError(f"{last_path}: cannot resume, no last checkpoint in {out_dir}")
@@ -265,6 +268,7 @@ def _fit(model: PoseModel, train_tracks, val_tracks, cfg: TrainConfig, out_dir: 
         for name, obj in extra_state.items():
             obj.load_state_dict(ckpt["extra"]["state"][name])
         start_step = int(ckpt["step"])
+        prior_wall_s = float((ckpt["extra"].get("budget") or {}).get("wall_s", 0.0))
         best_metric = math.inf if ckpt["best_metric"] is None else float(ckpt["best_metric"])
         rngs = ckpt["extra"].get("rng_per_rank")
         restore_rng(rngs[ctx.rank] if rngs else ckpt["rng"])
@@ -281,7 +285,11 @@ def _fit(model: PoseModel, train_tracks, val_tracks, cfg: TrainConfig, out_dir: 
         if not ctx.is_main:
             return
         extra = {"scaler": scaler.state_dict(), "state": {k: v.state_dict() for k, v in extra_state.items()},
-                 "rng_per_rank": rngs if ctx.enabled else None, "train_config": asdict(cfg)}
+                 "rng_per_rank": rngs if ctx.enabled else None, "train_config": asdict(cfg),
+                 # The declared budget a comparison reports: steps, frames seen, wall time.
+                 "budget": {**budget_report(step, cfg.batch_size * ctx.world_size, model.window),
+                            "wall_s": round(prior_wall_s + time.monotonic() - started, 3)},
+                 "supervision_2d": data.supervision_2d}
         save_checkpoint(path, model_name=model_name, model=model, hparams=model.hparams, optimizers=all_optimizers,
                         schedulers=all_schedulers, step=step, epoch=step // steps_per_epoch,
                         best_metric=None if math.isinf(best_metric) else best_metric, extra=extra, seed=cfg.seed)
