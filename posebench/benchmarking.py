@@ -90,6 +90,7 @@ def run_eval(models: list[str], dataset: str, *, split: str = "test", protocol: 
         system.models.get(base_model_name(name))
     specs = resolve_model_names(list(models), config, filter_options, registry=system.filters)
     proto = protocol if isinstance(protocol, Protocol) else get_protocol(protocol)  # the API edge
+    extra_metrics = system.plugin_metrics()
     device = device or default_device()
     checkpoints = checkpoints or {}
     if checkpoints and len(seeds) > 1:
@@ -110,7 +111,7 @@ def run_eval(models: list[str], dataset: str, *, split: str = "test", protocol: 
             if skipped:
                 notes[model_name] = skipped
             preds = predict(model, tracks, proto, device=device, progress=progress, track_filter=spec.track_filter)
-            result = score_predictions(preds, tracks, proto)
+            result = score_predictions(preds, tracks, proto, extra_metrics)
             if result.skipped:  # sequences with nothing to score under proto: reported, not scored
                 skipped_sequences[model_name] = result.skipped
             if predictions_dir is not None:
@@ -121,7 +122,7 @@ def run_eval(models: list[str], dataset: str, *, split: str = "test", protocol: 
             table = result.per_sequence.assign(model=model_name, seed=seed)
             tables.append(table)
             ckpt_info[f"{model_name}/seed{seed}"] = {"path": str(path), "sha256": sha256_file(path)}
-        rows += results.summary_rows(model_name, dataset, proto.id, summaries)
+        rows += results.summary_rows(model_name, dataset, proto.id, summaries, extra_metrics)
         seq_table = pd.concat(tables, ignore_index=True)
         per_seq_frames.append(seq_table)
         # Seeds are averaged per sequence before pairing models on the same sequences.

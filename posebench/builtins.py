@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from posebench.hookspecs import hookimpl
+from posebench.specs import FilterSpec, MetricSpec, ProtocolSpec
 
 
 @hookimpl
@@ -9,7 +10,7 @@ def posebench_register_metrics(register):
     from posebench.metrics import functional as F
 
     for name, fn, unit in F.REGISTERED_METRICS:
-        register(name, fn, unit=unit)
+        register(MetricSpec(name, fn, unit=unit))
 
 
 @hookimpl
@@ -17,7 +18,7 @@ def posebench_register_protocols(register):
     from posebench.metrics.protocols import BUILTIN_PROTOCOLS
 
     for protocol in BUILTIN_PROTOCOLS:
-        register(protocol.id, protocol, description=protocol.description)
+        register(ProtocolSpec.of(protocol))
 
 
 @hookimpl
@@ -25,4 +26,4 @@ def posebench_register_filters(register):
     from posebench.filters.builtin import BUILTIN_FILTERS
 
     for name, fn, defaults, description in BUILTIN_FILTERS:
-        register(name, fn, defaults=dict(defaults), description=description)
+        register(FilterSpec(name, fn, defaults=dict(defaults), description=description))

@@ -140,12 +140,14 @@ def targets_from_tracks(tracks: list[Track]) -> dict[str, SequenceTarget]:
     return targets
 
 
-def score_predictions(preds: dict[str, TrackPrediction], tracks: list[Track], protocol: Protocol) -> ScoreResult:
-    """Score stitched predictions against the tracks' ground truth under ``protocol``."""
+def score_predictions(preds: dict[str, TrackPrediction], tracks: list[Track], protocol: Protocol,
+                      extra_metrics=()) -> ScoreResult:
+    """Score stitched predictions against the tracks' ground truth under ``protocol`` (and
+    ``extra_metrics``: plugins' :class:`posebench.specs.MetricSpec`, see :func:`score`)."""
     protocol = _require_protocol(protocol)
     seq_preds = {name: SequencePrediction(joints_lsp14_m=p.joints_lsp14_m, covered=p.covered)
                  for name, p in preds.items()}
-    return score(seq_preds, targets_from_tracks(tracks), protocol)
+    return score(seq_preds, targets_from_tracks(tracks), protocol, extra_metrics=extra_metrics)
 
 
 def evaluate(model: PoseModel, dataset_or_tracks, split: str = "test", protocol: Protocol = None,

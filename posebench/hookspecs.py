@@ -8,8 +8,10 @@ entry-point group, the same way a third-party package does::
     [project.entry-points.posebench]
     mymodel = "mymodel_posebench.plugin"
 
-Each ``register`` callable takes ``(name, factory, **metadata)``; see
-:class:`posebench.registry.Registry` for what is checked.
+Each ``register`` callable takes one typed spec of :mod:`posebench.specs` (``ModelSpec``,
+``DatasetSpec``, ``MetricSpec``, ``ProtocolSpec``, ``FilterSpec``), whose fields are documented
+there; :class:`posebench.registry.Registry` checks names. The older ``register(name, factory,
+**metadata)`` still works for one release, with a DeprecationWarning.
 """
 from __future__ import annotations
 
@@ -26,33 +28,34 @@ hookimpl = pluggy.HookimplMarker("posebench")
 
 @hookspec
 def posebench_register_models(register: Callable) -> None:
-    """Register model factories: ``register("meva", build_fn, description=..., window=90)``.
+    """Register models: ``register(ModelSpec("meva", build, train=train, window=90, ...))``.
 
-    ``build_fn(cfg: dict | None) -> posebench.models.PoseModel``.
+    ``build(cfg: dict | None) -> posebench.models.PoseModel``; ``train``: :class:`posebench.specs.TrainFn`.
+    A model with a tiny ``NAME-test`` twin registers both with :func:`posebench.specs.register_with_test_twin`.
     """
 
 
 @hookspec
 def posebench_register_datasets(register: Callable) -> None:
-    """Register dataset factories: ``register("cmu", factory, description=..., licence=...)``.
+    """Register datasets: ``register(DatasetSpec("cmu", factory, description=..., licence=...))``.
 
-    ``factory(root: Path | None) -> posebench.data.PoseDataset``.
+    ``factory(root: Path | None, **options) -> posebench.data.PoseDataset``.
     """
 
 
 @hookspec
 def posebench_register_metrics(register: Callable) -> None:
-    """Register per-frame metric functions: ``register("mpjpe", fn, unit="mm")``."""
+    """Register per-frame metrics: ``register(MetricSpec("mpjpe", fn, unit="mm"))``."""
 
 
 @hookspec
 def posebench_register_protocols(register: Callable) -> None:
-    """Register evaluation protocols: ``register("myproto-v1", Protocol(...))``."""
+    """Register evaluation protocols: ``register(ProtocolSpec.of(Protocol(id="myproto-v1", ...)))``."""
 
 
 @hookspec
 def posebench_register_filters(register: Callable) -> None:
-    """Register post-hoc filters: ``register("savgol", fn, defaults={"window": 9, "order": 2}, description=...)``.
+    """Register post-hoc filters: ``register(FilterSpec("savgol", fn, defaults={"window": 9, "order": 2}))``.
 
     ``fn(x: np.ndarray (N, D) float64, fps: float, **params) -> np.ndarray (N, D)`` smooths one
     contiguous run of N frames, each of the D channels a signal over time. ``defaults`` names

@@ -9,6 +9,7 @@ Environment variables:
 """
 from __future__ import annotations
 
+import dataclasses
 import importlib.metadata as md
 import os
 import traceback
@@ -17,16 +18,18 @@ from typing import Any
 
 import pluggy
 
-from posebench import hookspecs
+from posebench import hookspecs, specs
 from posebench.errors import PosebenchError, UnknownNameError
 from posebench.versions import distribution_version
 
 ENTRY_POINT_GROUP = "posebench"
+CORE_PLUGIN = "posebench"  # the plugin name of posebench.builtins (metrics, protocols, filters)
 
 
 @dataclass
 class Entry:
-    """One registered object and where it came from."""
+    """One registered spec and where it came from: ``obj`` is the spec's callable or object
+    (``ModelSpec.build``, ``DatasetSpec.factory``, ...), ``metadata`` its other fields."""
 
     name: str
     obj: Any
@@ -34,16 +37,25 @@ class Entry:
     package: str
     version: str
     metadata: dict = field(default_factory=dict)
+    spec: Any = None  # the posebench.specs dataclass registered
 
 
 class Registry:
-    """Name -> :class:`Entry`. Registering a taken name is an error naming both plugins."""
+    """Name -> :class:`Entry` of one kind of spec. Registering a taken name is an error naming both plugins."""
 
     def __init__(self, kind: str):
         self.kind = kind
         self._entries: dict[str, Entry] = {}
 
-    def add(self, name: str, obj: Any, *, plugin: str, package: str, version: str, **metadata) -> None:
+    def add(self, spec, obj: Any = None, *, plugin: str, package: str, version: str, **metadata) -> None:
+        """Add ``spec`` (a :mod:`posebench.specs` dataclass of this registry's kind); the deprecated
+        form ``add(name, obj, **metadata)`` is converted with a DeprecationWarning."""
+        if not isinstance(spec, specs.SPEC_TYPES[self.kind]):
+            if dataclasses.is_dataclass(spec):
+                raise PosebenchError(f"plugin {plugin!r} registered a {type(spec).__name__} as a {self.kind}; "
+                                     f"expected a posebench.specs.{specs.SPEC_TYPES[self.kind].__name__}")
+            spec = specs.spec_from_legacy(self.kind, spec, obj, stacklevel=2, **metadata)
+        name = spec.entry_name()
         if not isinstance(name, str) or not name:
             raise PosebenchError(f"plugin {plugin!r} registered a {self.kind} with an invalid name {name!r}")
         if "+" in name and self.kind in ("model", "filter"):
@@ -53,7 +65,7 @@ class Registry:
         if name in self._entries:
             other = self._entries[name].plugin
             raise PosebenchError(f"{self.kind} {name!r} registered twice: by plugin {other!r} and by {plugin!r}")
-        self._entries[name] = Entry(name, obj, plugin, package, version, dict(metadata))
+        self._entries[name] = Entry(name, spec.entry_obj(), plugin, package, version, spec.entry_metadata(), spec)
 
     def get(self, name: str) -> Entry:
         try:
@@ -98,7 +110,7 @@ class PluginSystem:
         self._origin: dict[str, tuple[str, str]] = {}  # plugin name -> (package, version)
         from posebench import builtins
 
-        self._add("posebench", builtins, "posebench-hmr")
+        self._add(CORE_PLUGIN, builtins, "posebench-hmr")
         if load_entry_points:
             self._load_entry_points()
         for name, plugin in extra_plugins:
@@ -145,8 +157,10 @@ class PluginSystem:
             plugin_name = impl.plugin_name
             package, version = self._origin.get(plugin_name, (plugin_name, "unknown"))
 
-            def register(name, obj, _p=plugin_name, _pkg=package, _v=version, **meta):
-                registry.add(name, obj, plugin=_p, package=_pkg, version=_v, **meta)
+            def register(spec, obj=None, _p=plugin_name, _pkg=package, _v=version, **meta):
+                if not isinstance(spec, specs.SPEC_TYPES[registry.kind]) and not dataclasses.is_dataclass(spec):
+                    spec = specs.spec_from_legacy(registry.kind, spec, obj, stacklevel=2, **meta)
+                registry.add(spec, plugin=_p, package=_pkg, version=_v)
 
             try:
                 impl.function(register)
@@ -156,6 +170,11 @@ class PluginSystem:
                 self.failures.append(
                     PluginFailure(plugin_name, hook_name, f"{type(exc).__name__}: {exc}", traceback.format_exc())
                 )
+
+    def plugin_metrics(self) -> list:
+        """The metrics other plugins registered (:class:`posebench.specs.MetricSpec`): ``eval`` and
+        ``score`` compute them besides the core's own, which the protocols decide."""
+        return [e.spec for e in self.metrics.entries() if e.plugin != CORE_PLUGIN]
 
     def plugins(self) -> list[PluginInfo]:
         out = []
@@ -218,9 +237,3 @@ def get_protocol(name: str):
         if versions:
             name = max(versions, key=lambda n: int(n.rsplit("-v", 1)[1]))
     return protocols.get(name).obj
-
-
-def get_metric(name: str):
-    return get_plugin_system().metrics.get(name).obj
-
-

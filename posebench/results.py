@@ -58,10 +58,12 @@ def provenance(**extra) -> dict:
     return info
 
 
-def summary_rows(model: str, dataset: str, protocol_id: str, summaries: list[dict]) -> list[dict]:
-    """Long-format rows (one per metric) from one or more seeds' summary dicts."""
+def summary_rows(model: str, dataset: str, protocol_id: str, summaries: list[dict], extra_metrics=()) -> list[dict]:
+    """Long-format rows (one per metric) from one or more seeds' summary dicts; ``extra_metrics``:
+    plugins' :class:`posebench.specs.MetricSpec` scored besides the built-in metrics."""
     rows = []
-    for metric, (label, unit) in METRIC_INFO.items():
+    info = {**METRIC_INFO, **{m.name: (m.display_label, m.unit) for m in extra_metrics}}
+    for metric, (label, unit) in info.items():
         values = [s[metric] for s in summaries if metric in s and s[metric] is not None]
         if not values:
             continue

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from posebench.testing import check_model
@@ -35,9 +36,15 @@ def posebench(args, site, env_extra):
 def test_example_plugin_honours_the_contract():
     sys.path.insert(0, str(EXAMPLE))
     try:
-        from posebench_example.plugin import build
+        from posebench_example.plugin import build, max_joint_error
 
         check_model(build({"input_dim": 73, "feat_dim": 16, "hidden": 16}), feature_dim=73)
+        gt = np.random.default_rng(0).normal(size=(5, 14, 3))
+        assert max_joint_error(gt, gt) == pytest.approx(np.zeros(5))
+        assert max_joint_error(gt + [0.1, 0, 0], gt) == pytest.approx(np.zeros(5), abs=1e-9)  # centred
+        moved = gt.copy()
+        moved[:, 0] += [0.03, 0.04, 0.0]  # one ankle 50 mm away
+        assert max_joint_error(moved, gt) == pytest.approx(np.full(5, 50.0))
     finally:
         sys.path.remove(str(EXAMPLE))
 
@@ -63,6 +70,10 @@ def test_installed_plugin_is_listed_trained_evaluated_and_scored(installed, real
     assert results["provenance"]["posebench_version"]
     mpjpe = next(r["value"] for r in results["summary"] if r["metric"] == "MPJPE")
     assert 0 < mpjpe < 2000
+    # The plugin's own metric is computed and reported like the built-in ones.
+    assert "MAX-JE" in table
+    max_je = next(r["value"] for r in results["summary"] if r["metric"] == "MAX-JE")
+    assert mpjpe < max_je < 5000
 
     scored = posebench(["score", str(out / "predictions" / "example-perframe_seed0.npz"),
                         "--gt", str(out / "predictions" / "gt.npz"), "--out", str(tmp_path / "scored")],
@@ -70,3 +81,5 @@ def test_installed_plugin_is_listed_trained_evaluated_and_scored(installed, real
     rescored = json.loads((tmp_path / "scored" / "results.json").read_text())
     rescored_mpjpe = next(r["value"] for r in rescored["summary"] if r["metric"] == "MPJPE")
     assert rescored_mpjpe == pytest.approx(mpjpe, rel=1e-6), scored
+    rescored_max_je = next(r["value"] for r in rescored["summary"] if r["metric"] == "MAX-JE")
+    assert rescored_max_je == pytest.approx(max_je, rel=1e-6), scored

@@ -173,10 +173,10 @@ def test_config_rejects_unknown_keys():
 
 def test_train_hmmr_test_config_on_synthetic_tracks(synthetic_plugin_system, single_thread, tmp_path):
     from posebench.config import load_config
-    from posebench_hmmr.plugin import train_hmmr_test
 
     cfg = load_config("hmmr/test", ["train.steps=24", "train.val_every=24", "train.checkpoint_every=12",
                                     "train.batch_size=4", "train.lr=3e-3"])
+    train_hmmr_test = synthetic_plugin_system.models.get("hmmr-test").metadata["train"]
     best = train_hmmr_test(cfg, "synthetic", tmp_path, device="cpu", seed=0)
     assert best == tmp_path / "best.pt" and best.is_file()
     with open(tmp_path / "metrics.csv") as f:

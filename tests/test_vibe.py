@@ -200,10 +200,10 @@ def _rows(path) -> list[dict]:
 def test_train_vibe_test_config_on_synthetic_tracks(synthetic_plugin_system, single_thread, tmp_path):
     from posebench.config import load_config
     from posebench.training.checkpoint import load_checkpoint
-    from posebench_vibe.plugin import train_vibe_test
 
     cfg = load_config("vibe/test", ["train.steps=24", "train.val_every=24", "train.checkpoint_every=12",
                                     "train.batch_size=4", "train.lr=3e-3"])
+    train_vibe_test = synthetic_plugin_system.models.get("vibe-test").metadata["train"]
     best = train_vibe_test(cfg, "synthetic", tmp_path, device="cpu", seed=0)
     assert best == tmp_path / "best.pt" and best.is_file()
     rows = [r for r in _rows(tmp_path / "metrics.csv") if r["split"] == "train"]

@@ -48,7 +48,7 @@ from posebench_hmmr.movie_strip import Hallucinator, MovieStripEncoder
 from posebench.body_models import get_body_model
 from posebench.config import check_keys
 from posebench.errors import PosebenchError, ShapeError
-from posebench.models.base import PoseModel, PoseOutput, WindowBatch
+from posebench.models.base import PoseModel, PoseOutput, WindowBatch, model_section
 from posebench.nn import (
     InputAdapter,
     IterativeRegressor,
@@ -252,15 +252,3 @@ def build_hmmr(cfg: dict | None = None) -> HMMR:
     """``build_model("hmmr", cfg)``: ``cfg`` is the model section (``HmmrConfig`` keys) or a whole
     HMMR config with a ``model`` section; ``input_dim`` is the dataset's feature size. None gives HMMR's sizes."""
     return HMMR(model_section(cfg))
-
-
-def model_section(cfg: dict | None) -> dict:
-    """The ``HmmrConfig`` dict of a model section or of a whole config (``input_dim`` may sit at the top)."""
-    cfg = dict(cfg or {})
-    input_dim = cfg.pop("input_dim", None)
-    if isinstance(cfg.get("model"), dict):
-        input_dim = cfg["model"].get("input_dim", input_dim)
-        cfg = {k: v for k, v in cfg["model"].items() if k != "input_dim"}
-    if input_dim is not None:
-        cfg["input_dim"] = int(input_dim)
-    return cfg

@@ -7,9 +7,8 @@ models``; the config's ``model.window`` decides).
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 from posebench.hookspecs import hookimpl
+from posebench.specs import ModelSpec, lazy
 
 LICENCE = "posebench re-implementation from the paper (Apache-2.0); the official VideoPose3D code is CC BY-NC"
 PAPER = "Pavllo et al. CVPR 2019 (VideoPose3D)"
@@ -17,20 +16,8 @@ DESCRIPTION = ("Temporal-convolution 2D-to-3D lifter (VideoPose3D design): dilat
                "27/81/243, causal option, flip augmentation; joints only")
 
 
-def build_tcn(cfg: dict | None = None):
-    from posebench_tcn.model import build_tcn as _build
-
-    return _build(cfg)
-
-
-def train_tcn(cfg: dict, dataset_name: str, out_dir: Path, device: str = "cpu", resume: bool = False,
-              stage: str = "all", seed: int = 0) -> Path:
-    from posebench_tcn.train import train_tcn as _train
-
-    return _train(cfg, dataset_name, out_dir, device=device, resume=resume, stage=stage, seed=seed)
-
-
 @hookimpl
 def posebench_register_models(register):
-    register("tcn", build_tcn, description=DESCRIPTION, window=None, inputs=("features",), outputs="joints",
-             train=train_tcn, paper=PAPER, licence=LICENCE, config="tcn/cpu")
+    register(ModelSpec("tcn", lazy("posebench_tcn.model:build_tcn"), train=lazy("posebench_tcn.train:train_tcn"),
+                       window=None, outputs="joints", config="tcn/cpu", description=DESCRIPTION, paper=PAPER,
+                       licence=LICENCE))

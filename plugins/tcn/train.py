@@ -1,8 +1,7 @@
-"""TCN training through the shared supervised setup and the core loop (:func:`posebench.training.loop.fit`).
+"""TCN training: the core's one-stage supervised trainer (:mod:`posebench.training.supervised`).
 
-Config sections (``configs/tcn/*.py``): ``model`` (:class:`~posebench_tcn.model.TcnConfig`),
-``train`` (:class:`posebench.training.loop.TrainConfig`) and ``dataset_options``. Output folder:
-``{best,last}.pt`` and ``metrics.csv``; ``best.pt`` is chosen on the VAL split only.
+Config sections (``configs/tcn/*.py``): ``model`` (:class:`~posebench_tcn.model.TcnConfig`; ``model.window``
+sets the training window), ``train`` (:class:`posebench.training.loop.TrainConfig`) and ``dataset_options``.
 """
 from __future__ import annotations
 
@@ -10,25 +9,11 @@ from pathlib import Path
 
 from posebench_tcn.model import TemporalConvLifter
 
-from posebench.errors import PosebenchError
-from posebench.models.base import model_section
-from posebench.training.data import open_dataset, supervised_splits, train_config
-from posebench.training.loop import fit
-from posebench.training.seeding import seed_everything
+from posebench.training.supervised import train_supervised
 
 
 def train_tcn(cfg: dict, dataset_name: str, out_dir: str | Path, device: str = "cpu", resume: bool = False,
               stage: str = "all", seed: int = 0) -> Path:
-    """The ``train`` entry registered for "tcn": trains on the train split, selects on the val split;
-    returns the best checkpoint (the last one when the dataset has no val split)."""
-    if stage not in ("all", "e2e"):
-        raise PosebenchError(f"the TCN trains in one stage; --stage must be 'all' (got {stage!r})")
-    cfg = dict(cfg or {})
-    window = int(model_section(cfg).get("window", TemporalConvLifter.window))
-    dataset = open_dataset(dataset_name, cfg)
-    train_tracks, val_tracks = supervised_splits(dataset, dataset_name, window, "the TCN")
-    seed_everything(seed)  # before the model exists: the seed fixes the initial weights
-    model = TemporalConvLifter({**model_section(cfg), "input_dim": int(train_tracks[0].features.shape[1])})
-    result = fit(model, train_tracks, val_tracks, train_config(cfg, seed=seed, device=device), Path(out_dir),
-                 resume=resume, progress=True)
-    return result.best_path or result.last_path
+    """The ``train`` entry registered for "tcn"."""
+    return train_supervised(TemporalConvLifter, "the TCN", cfg, dataset_name, out_dir, device=device, resume=resume, stage=stage,
+                            seed=seed)

@@ -34,7 +34,7 @@ from posebench_vibe.real_motion import RealMotionSampler
 from posebench.body_models import get_body_model
 from posebench.config import check_keys
 from posebench.errors import PosebenchError, ShapeError
-from posebench.models.base import PoseModel, PoseOutput, WindowBatch
+from posebench.models.base import PoseModel, PoseOutput, WindowBatch, model_section
 from posebench.nn import (
     InputAdapter,
     IterativeRegressor,
@@ -217,15 +217,3 @@ def build_vibe(cfg: dict | None = None) -> VIBE:
     """``build_model("vibe", cfg)``: ``cfg`` is the model section (``VibeConfig`` keys) or a whole
     VIBE config with a ``model`` section; ``input_dim`` is the dataset's feature size. None gives the released sizes."""
     return VIBE(model_section(cfg))
-
-
-def model_section(cfg: dict | None) -> dict:
-    """The ``VibeConfig`` dict of a model section or of a whole config (``input_dim`` may sit at the top)."""
-    cfg = dict(cfg or {})
-    input_dim = cfg.pop("input_dim", None)
-    if isinstance(cfg.get("model"), dict):
-        input_dim = cfg["model"].get("input_dim", input_dim)
-        cfg = {k: v for k, v in cfg["model"].items() if k != "input_dim"}
-    if input_dim is not None:
-        cfg["input_dim"] = int(input_dim)
-    return cfg

@@ -1,4 +1,5 @@
-"""VIBE training through the core loop (:func:`posebench.training.loop.fit`), driven like MEVA.
+"""VIBE training: the core's one-stage supervised trainer (:mod:`posebench.training.supervised`)
+plus the real motion its motion discriminator needs.
 
 Config sections (mmengine ``configs/vibe/*.py``): ``model`` (:class:`~posebench_vibe.model.VibeConfig`),
 ``train`` (:class:`posebench.training.loop.TrainConfig`: the generator's Adam, the step budget,
@@ -21,9 +22,8 @@ from posebench_vibe.real_motion import RealMotionSampler
 
 from posebench.errors import PosebenchError
 from posebench.training import MotionWindows
-from posebench.training.data import clip_at_fps, open_dataset, supervised_splits, train_config
-from posebench.training.loop import fit
-from posebench.training.seeding import seed_everything
+from posebench.training.data import clip_at_fps, open_dataset
+from posebench.training.supervised import SupervisedRun, train_supervised
 
 MOTION_DEFAULTS = {"dataset": None, "split": "train", "stride": None, "batch_size": None}
 
@@ -49,26 +49,19 @@ def real_motion_sampler(cfg: dict, dataset, dataset_name: str, window: int, fps:
 
 def train_vibe(cfg: dict, dataset_name: str, out_dir: str | Path, device: str = "cpu", resume: bool = False,
                stage: str = "all", seed: int = 0, model_name: str = "vibe") -> Path:
-    """The ``train`` entry registered for "vibe": trains on ``dataset_name``'s train split with
-    its val split for model selection; returns the best checkpoint (the last one when the
-    dataset has no val split). VIBE has one stage: ``stage`` must be "all" (or "e2e")."""
-    if stage not in ("all", "e2e"):
-        raise PosebenchError(f"VIBE trains in one stage; --stage must be 'all' (got {stage!r})")
-    cfg = dict(cfg or {})
-    out_dir = Path(out_dir)
-    model_cls = MODEL_CLASSES[model_name]
-    window = model_cls.window
-    dataset = open_dataset(dataset_name, cfg)
-    train_tracks, val_tracks = supervised_splits(dataset, dataset_name, window, "VIBE")
-    seed_everything(seed)  # before the model exists: the seed fixes the initial weights
-    model = model_cls({**dict(cfg.get("model") or {}), "input_dim": int(train_tracks[0].features.shape[1])})
-    tcfg = train_config(cfg, seed=seed, device=device)
-    extra_state = {}
-    if model.cfg.adv_weight:
-        fps = float(np.median([t.fps for t in train_tracks]))
-        sampler = real_motion_sampler(cfg, dataset, dataset_name, window, fps, tcfg.batch_size, seed)
-        model.attach_real_motion(sampler)
-        extra_state["real_motion"] = sampler
-    result = fit(model, train_tracks, val_tracks, tcfg, out_dir, resume=resume, progress=True,
-                 extra_state=extra_state)
-    return result.best_path or result.last_path
+    """The ``train`` entry registered for "vibe" (and, with ``model_name``, "vibe-test"): the core's
+    one-stage supervised trainer, with the motion discriminator's real motion attached."""
+    return train_supervised(MODEL_CLASSES[model_name], "VIBE", cfg, dataset_name, out_dir, device=device,
+                            resume=resume, stage=stage, seed=seed, prepare=_attach_real_motion)
+
+
+def _attach_real_motion(model, run: SupervisedRun) -> dict:
+    """Give the discriminator its real motion (none without an adversarial loss); the sampler's
+    draw counter is saved with the checkpoints, so a resumed run draws the same windows."""
+    if not model.cfg.adv_weight:
+        return {}
+    fps = float(np.median([t.fps for t in run.train_tracks]))
+    sampler = real_motion_sampler(run.cfg, run.dataset, run.dataset_name, run.window, fps,
+                                  run.train_config.batch_size, run.seed)
+    model.attach_real_motion(sampler)
+    return {"real_motion": sampler}

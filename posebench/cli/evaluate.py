@@ -64,9 +64,10 @@ def score_cmd(pred, gt, protocol, units, name, out):
     from posebench.errors import DataFormatError
     from posebench.metrics.scoring import score
     from posebench.predictions import open_predictions
-    from posebench.registry import get_protocol
+    from posebench.registry import get_plugin_system, get_protocol
 
     proto = get_protocol(protocol)
+    extra_metrics = get_plugin_system().plugin_metrics()
     pred_seqs, pred_meta = open_predictions(pred)
     with pred_seqs:
         gt_seqs, gt_meta = open_predictions(gt)
@@ -76,9 +77,9 @@ def score_cmd(pred, gt, protocol, units, name, out):
                                       f"{gt_meta['fps']:g} ({gt}); resample one of them", field="fps")
             scale = 0.001 if units == "mm" else 1.0
             result = score(_InMetres(pred_seqs, pred, scale), _InMetres(gt_seqs, gt, scale), proto,
-                           sources={"prediction": pred, "ground truth": gt})
+                           sources={"prediction": pred, "ground truth": gt}, extra_metrics=extra_metrics)
     label = name or Path(pred).stem
-    rows = results.summary_rows(label, Path(gt).stem, proto.id, [result.summary])
+    rows = results.summary_rows(label, Path(gt).stem, proto.id, [result.summary], extra_metrics)
     meta = {"protocol": proto.definition(), "units": units, "skipped_sequences": result.skipped,
             "sequences_too_short": result.too_short}
     if out:  # hashing two large files is only worth it for a saved result

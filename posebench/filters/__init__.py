@@ -17,13 +17,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from posebench.errors import ConfigError, PosebenchError
-from posebench.filters.apply import FilterChain, FilterSpec, covered_runs, sign_continuous
+from posebench.filters.apply import FilterChain, ConfiguredFilter, covered_runs, sign_continuous
 
 SEPARATOR = "+"
 
 
 @dataclass(frozen=True)
-class ModelSpec:
+class FilteredModel:
     """``"vibe+one-euro"`` resolved: the label it is reported under, the model, its filters (or None)."""
 
     label: str
@@ -77,7 +77,7 @@ def merge_filter_options(*layers: dict | None) -> dict[str, dict]:
     return out
 
 
-def get_filter(name: str, options: dict | None = None, *, registry) -> FilterSpec:
+def get_filter(name: str, options: dict | None = None, *, registry) -> ConfiguredFilter:
     """Filter ``name`` of ``registry`` (the plugin system's ``filters``, passed in by the caller, which
     resolves names) with its defaults overridden by ``options`` (``{param: value}``)."""
     entry = registry.get(name)
@@ -86,17 +86,17 @@ def get_filter(name: str, options: dict | None = None, *, registry) -> FilterSpe
     unknown = sorted(set(options) - set(defaults))
     if unknown:
         raise ConfigError(f"filter {name!r}: unknown parameters {unknown}; known: {sorted(defaults)}")
-    return FilterSpec(name=name, fn=entry.obj, params={**defaults, **options}, plugin=entry.plugin)
+    return ConfiguredFilter(name=name, fn=entry.obj, params={**defaults, **options}, plugin=entry.plugin)
 
 
-def resolve_model_name(name: str, options: dict | None = None, *, registry) -> ModelSpec:
-    """``"mlp+savgol"`` -> ModelSpec(label, model, FilterChain) with each filter (from ``registry``) taking
+def resolve_model_name(name: str, options: dict | None = None, *, registry) -> FilteredModel:
+    """``"mlp+savgol"`` -> FilteredModel(label, model, FilterChain) with each filter (from ``registry``) taking
     its parameters from ``options`` (``{filter: {param: value}}``). Unknown filters fail with close
     matches; the caller checks the model name."""
     model, filters = split_model_name(name)
     options = options or {}
     chain = FilterChain(tuple(get_filter(f, options.get(f), registry=registry) for f in filters)) if filters else None
-    return ModelSpec(label=str(name).strip(), model=model, track_filter=chain)
+    return FilteredModel(label=str(name).strip(), model=model, track_filter=chain)
 
 
 def _config_filter_options(model: str, config: str | None) -> dict:
@@ -113,8 +113,8 @@ def _config_filter_options(model: str, config: str | None) -> dict:
 
 def resolve_model_names(names: list[str], config: str | None = None,
                         cfg_options: list[str] | tuple[str, ...] | dict | None = None, *,
-                        registry) -> dict[str, ModelSpec]:
-    """``{name: ModelSpec}`` for the ``--models`` of ``posebench eval``/``compare``: each filter (from
+                        registry) -> dict[str, FilteredModel]:
+    """``{name: FilteredModel}`` for the ``--models`` of ``posebench eval``/``compare``: each filter (from
     ``registry``) takes its defaults, then the ``filters`` section of the model's config (``config``),
     then ``cfg_options`` (``filters.NAME.PARAM=VALUE``)."""
     overrides = filter_options_from(cfg_options)
@@ -126,5 +126,5 @@ def resolve_model_names(names: list[str], config: str | None = None,
     return specs
 
 
-__all__ = ["FilterChain", "FilterSpec", "ModelSpec", "base_model_name", "covered_runs", "filter_options_from",
+__all__ = ["ConfiguredFilter", "FilterChain", "FilteredModel", "base_model_name", "covered_runs", "filter_options_from",
            "get_filter", "merge_filter_options", "resolve_model_name", "resolve_model_names", "sign_continuous", "split_model_name"]

@@ -44,7 +44,7 @@ def sign_continuous(q: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class FilterSpec:
+class ConfiguredFilter:
     """A registered filter with its resolved parameters; call it on a prediction.
 
     ``spec(pred, fps)`` returns a copy of ``pred`` (any dataclass with ``joints_lsp14_m``,
@@ -107,7 +107,7 @@ class FilterSpec:
 class FilterChain:
     """Filters applied one after the other (``vibe+savgol+one-euro``)."""
 
-    filters: tuple[FilterSpec, ...]
+    filters: tuple[ConfiguredFilter, ...]
 
     def __call__(self, pred, fps: float):
         for f in self.filters:

@@ -27,7 +27,7 @@ frame; NaN where nothing was kept.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -287,10 +287,16 @@ def _temporal_values(metric: str, pred: np.ndarray, gt: np.ndarray, pelvis) -> n
     return F.vel_err(pred, gt, pelvis=pelvis)
 
 
-def _per_frame(c: _Sequence, protocol: Protocol) -> dict[str, np.ndarray]:
+def _per_frame(c: _Sequence, protocol: Protocol, extra_metrics=()) -> dict[str, np.ndarray]:
     s = c.scored
     n = s.shape[0]
     out = {}
+    for metric in extra_metrics:  # a plugin's per-frame metric, on the scored frames
+        values = np.asarray(metric.fn(c.pred[s], c.gt[s]) if s.any() else np.zeros(0), dtype=np.float64)
+        if values.shape != (int(s.sum()),):
+            raise ShapeError(f"metric {metric.name!r} returned shape {values.shape} for {int(s.sum())} scored "
+                             f"frames of sequence {c.name!r}; expected one value per frame")
+        out[metric.name] = _scatter(values, s, n)
     wanted = set(protocol.metrics)
     if "mpjpe" in wanted:
         out["mpjpe"] = _scatter(F.mpjpe(c.pred[s], c.gt[s], pelvis=protocol.scored_pelvis), s, n)
@@ -349,7 +355,7 @@ class _Stack:
 
 
 def score(preds: Mapping, gts: Mapping, protocol: Protocol, *, model_window: int | None = None,
-          sources: Mapping | None = None) -> ScoreResult:
+          sources: Mapping | None = None, extra_metrics: Sequence = ()) -> ScoreResult:
     """Score ``preds`` ``{seq: SequencePrediction | {field: array}}`` against ``gts``
     ``{seq: SequenceTarget | {field: array}}`` under ``protocol`` (a :class:`Protocol`;
     resolve names with ``posebench.get_protocol`` first).
@@ -357,7 +363,9 @@ def score(preds: Mapping, gts: Mapping, protocol: Protocol, *, model_window: int
     ``model_window``: the model's window length, for protocols that use it (coverage of a
     prediction without ``covered``). ``sources``: ``{"prediction": path, "ground truth":
     path}`` named in error messages. The mappings may load lazily: one sequence is held in
-    memory at a time.
+    memory at a time. ``extra_metrics``: plugins' per-frame metrics (:class:`posebench.specs.MetricSpec`:
+    ``fn(pred_m, gt_m) -> (N,)`` on the scored frames' joints, (N, J, 3) metres, not centred),
+    scored and aggregated like MPJPE after the protocol's metrics.
 
     Returns per-frame arrays, a per-sequence table and a summary: each metric under the
     protocol's aggregation, plus n_sequences, n_sequences_skipped, n_frames_total,
@@ -388,7 +396,7 @@ def score(preds: Mapping, gts: Mapping, protocol: Protocol, *, model_window: int
                             model_window, sources)
         n_total += c.scored.shape[0]
         stack.add(c)
-        pf = _per_frame(c, protocol)
+        pf = _per_frame(c, protocol, extra_metrics)
         if not c.scored.any() and not any(np.isfinite(pf[m]).any() for m in c.temporal):
             skipped[seq] = "no frame is both covered and passes the frame filter"
             continue
@@ -410,7 +418,8 @@ def score(preds: Mapping, gts: Mapping, protocol: Protocol, *, model_window: int
         first = next(iter(skipped.values()))
         raise PosebenchError(f"nothing to score under protocol {protocol.id!r}: all {len(skipped)} sequence(s) "
                              f"skipped ({first})")
-    metrics = [m for m in protocol.metrics if all(m in pf for pf in per_frame.values())]
+    wanted = [*protocol.metrics, *(m.name for m in extra_metrics if m.name not in protocol.metrics)]
+    metrics = [m for m in wanted if all(m in pf for pf in per_frame.values())]
     columns = ["sequence", "video", "n_frames", "n_frames_scored", *metrics, *[f"n_{m}" for m in metrics]]
     table = pd.DataFrame(rows, columns=columns)
     summary: dict[str, float] = {}
@@ -425,7 +434,8 @@ def score(preds: Mapping, gts: Mapping, protocol: Protocol, *, model_window: int
     summary["n_frames_total"] = n_total
     summary["n_frames_scored"] = int(table["n_frames_scored"].sum())
     summary["n_frames"] = summary["n_frames_scored"]
-    units = {m: F.UNITS[m] for m in metrics}
+    units = {**{m.name: m.unit for m in extra_metrics}, **F.UNITS}
+    units = {m: units[m] for m in metrics}
     return ScoreResult(protocol, per_frame, table, summary, units, skipped, too_short)
 
 

@@ -1,7 +1,8 @@
-"""A per-frame model (no temporal context) registered from outside posebench.
+"""A per-frame model (no temporal context) and a metric, registered from outside posebench.
 
 It uses only posebench's public API: the model contract, the shared input adapter and
-regressor, the body-model head, the supervised losses and the core training loop.
+regressor, the body-model head, the supervised losses, the core training loop and the specs.
+``posebench eval`` and ``posebench score`` compute the metric (``MAX-JE``) besides their own.
 """
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 
 from posebench.hookspecs import hookimpl
 from posebench.models.base import PoseModel, PoseOutput, WindowBatch
+from posebench.specs import MetricSpec, ModelSpec
 
 
 class PerFrameModel(PoseModel):
@@ -61,5 +63,22 @@ def train(cfg: dict, dataset_name: str, out_dir: Path, device: str, resume: bool
 
 @hookimpl
 def posebench_register_models(register):
-    register("example-perframe", build, description="Example third-party plugin: per-frame regressor",
-             window=PerFrameModel.window, inputs=PerFrameModel.inputs, train=train)
+    register(ModelSpec("example-perframe", build, train=train, window=PerFrameModel.window,
+                       inputs=PerFrameModel.inputs, description="Example third-party plugin: per-frame regressor"))
+
+
+def max_joint_error(pred_m, gt_m):
+    """Per frame, the largest joint error in mm after centring both on the mid-hip (LSP-14 hips 2, 3).
+    ``pred_m``, ``gt_m``: (N, J, 3) metres -> (N,)."""
+    import numpy as np
+
+    def centred(x):
+        return x - x[:, 2:4].mean(axis=1, keepdims=True)
+
+    return np.linalg.norm(centred(pred_m) - centred(gt_m), axis=-1).max(axis=1) * 1000.0
+
+
+@hookimpl
+def posebench_register_metrics(register):
+    register(MetricSpec("max_joint_error", max_joint_error, unit="mm", label="MAX-JE",
+                        description="largest joint error per frame, mid-hip centred"))
