@@ -141,3 +141,12 @@ def test_a_plugin_metric_with_the_wrong_shape_is_refused_naming_it():
     bad = MetricSpec("bad", lambda p, g: np.zeros(3))
     with pytest.raises(PosebenchError, match="metric 'bad' returned shape"):
         score({"s": {"joints3d_m": gt}}, {"s": {"joints3d_m": gt}}, get_protocol("posebench"), extra_metrics=[bad])
+
+
+def test_the_builtin_plugins_register_typed_specs_only():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)
+        system = PluginSystem()
+    assert not system.failures, system.failures
+    for registry in (system.models, system.datasets, system.metrics, system.protocols, system.filters):
+        assert all(e.spec is not None for e in registry.entries())
