@@ -30,3 +30,29 @@ def test_missing_body_model_is_a_clear_error():
 
     with pytest.raises(PosebenchError, match="set_body_model"):
         _NoBody().body_model
+
+
+def test_config_class_checks_the_config_and_fills_hparams_with_defaults():
+    from dataclasses import dataclass
+
+    @dataclass
+    class SizeConfig:
+        width: int = 4
+        depth: int = 2
+
+        @classmethod
+        def from_dict(cls, d):
+            unknown = set(d or {}) - {"width", "depth"}
+            if unknown:
+                raise PosebenchError(f"unknown keys {sorted(unknown)}")
+            return cls(**(d or {}))
+
+    class Sized(PoseModel):
+        config_class = SizeConfig
+
+    model = Sized({"width": 8})
+    assert model.cfg == SizeConfig(width=8, depth=2)
+    assert model.hparams == {"width": 8, "depth": 2}  # a checkpoint's hparams rebuild the same model
+    with pytest.raises(PosebenchError, match="unknown keys"):
+        Sized({"widht": 8})
+    assert PoseModel({"free": 1}).hparams == {"free": 1}  # without a config class: kept as given

@@ -118,11 +118,11 @@ class HMMR(PoseModel):
     name = "hmmr"
     window = 20
     inputs = ("features",)
+    config_class = HmmrConfig
 
     def __init__(self, hparams: dict | None = None):
-        cfg = HmmrConfig.from_dict(hparams)
-        super().__init__(asdict(cfg))
-        self.cfg = cfg
+        super().__init__(hparams)
+        cfg = self.cfg
         self.input_adapter = InputAdapter(cfg.input_dim, cfg.feat_dim)
         self.f_movie = MovieStripEncoder(cfg.feat_dim, cfg.num_blocks, cfg.kernel_size, cfg.groupnorm_groups,
                                          cfg.norm_over_time)

@@ -85,11 +85,11 @@ class MlpLifter(PoseModel):
     window = 16
     inputs = ("features",)
     outputs = OUTPUTS_JOINTS
+    config_class = MlpConfig
 
     def __init__(self, hparams: dict | None = None):
-        cfg = MlpConfig.from_dict(hparams)
-        super().__init__(asdict(cfg))
-        self.cfg = cfg
+        super().__init__(hparams)
+        cfg = self.cfg
         self.window = int(cfg.window)
         self.register_buffer("channels", torch.tensor(per_frame_channels(cfg.input_dim, cfg.input_channels)),
                              persistent=False)

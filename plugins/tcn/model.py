@@ -32,7 +32,7 @@ edge-padded context instead of real frames, so a ``window`` of several receptive
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
@@ -132,11 +132,11 @@ class TemporalConvLifter(PoseModel):
     window = 243
     inputs = ("features",)
     outputs = OUTPUTS_JOINTS
+    config_class = TcnConfig
 
     def __init__(self, hparams: dict | None = None):
-        cfg = TcnConfig.from_dict(hparams)
-        super().__init__(asdict(cfg))
-        self.cfg = cfg
+        super().__init__(hparams)
+        cfg = self.cfg
         self.window = int(cfg.window)
         self.net = TemporalConvNet(cfg.input_dim, N_JOINTS * 3, cfg.receptive_field, cfg.channels, cfg.dropout,
                                    cfg.causal, cfg.bn_momentum)

@@ -93,11 +93,11 @@ class VIBE(PoseModel):
     name = "vibe"
     window = 16
     inputs = ("features",)
+    config_class = VibeConfig
 
     def __init__(self, hparams: dict | None = None):
-        cfg = VibeConfig.from_dict(hparams)
-        super().__init__(asdict(cfg))
-        self.cfg = cfg
+        super().__init__(hparams)
+        cfg = self.cfg
         self.input_adapter = InputAdapter(cfg.input_dim, cfg.feat_dim)
         self.encoder = TemporalEncoder(
             cfg.feat_dim, cfg.hidden, cfg.num_layers, bidirectional=cfg.bidirectional, add_linear=cfg.add_linear,

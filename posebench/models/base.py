@@ -31,7 +31,7 @@ Saves and loads: ``model.state_dict()`` + ``model.hparams`` (a plain dict that
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import asdict, dataclass, fields, replace
 from typing import ClassVar
 
 import torch
@@ -101,9 +101,15 @@ class PoseModel(nn.Module):
     window: ClassVar[int] = 16  # frames per window the model is fed
     inputs: ClassVar[tuple[str, ...]] = ("features",)
     outputs: ClassVar[str] = OUTPUTS_SMPL  # or OUTPUTS_JOINTS (see the module docstring)
+    # A dataclass with ``from_dict(dict | None)`` that checks the model's config; when set,
+    # ``self.cfg`` is the checked config and ``hparams`` its full dict (defaults filled in).
+    config_class: ClassVar[type | None] = None
 
     def __init__(self, hparams: dict | None = None):
         super().__init__()
+        if self.config_class is not None:
+            self.cfg = self.config_class.from_dict(hparams)
+            hparams = asdict(self.cfg)
         self.hparams: dict = dict(hparams or {})
 
     def set_body_model(self, body_model: nn.Module) -> None:
