@@ -86,14 +86,6 @@ class CmuTrial:
         return round((self.frames - int(self.tpose_frame0)) * 30.0 / self.capture_fps)
 
 
-def subject_split(subject: str) -> str:
-    """The split a CMU subject id belongs to."""
-    for split, subjects in SPLITS.items():
-        if subject in subjects:
-            return split
-    raise KeyError(f"CMU subject {subject!r} is not in the benchmark")
-
-
 def trials_for(split: str, subset: str = "full") -> list[CmuTrial]:
     """The trials of ``split`` ("train", "val", "test") in the ``subset`` ("full" or "quick")."""
     if split not in SPLITS:

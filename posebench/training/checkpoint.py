@@ -19,7 +19,6 @@ from __future__ import annotations
 import random
 import time
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import torch
@@ -153,11 +152,6 @@ def load_model_state(model: torch.nn.Module, ckpt: dict, path: str | Path = "<ch
             + ", ".join(f"{k} {tuple(state[k].shape)} vs model {tuple(own[k].shape)}" for k in sorted(bad)[:3])
         )
     module.load_state_dict(state, strict=strict)
-
-
-def checkpoint_summary(ckpt: dict) -> dict[str, Any]:
-    """The small, printable part of a checkpoint (for logs and ``posebench`` listings)."""
-    return {k: ckpt.get(k) for k in ("model_name", "step", "epoch", "best_metric", "meta")}
 
 
 def load_model(path: str | Path, map_location="cpu", model_name: str | None = None) -> torch.nn.Module:
