@@ -15,13 +15,13 @@ import pandas as pd
 from posebench import results
 from posebench.data.fetch import sha256_file
 from posebench.errors import PosebenchError
-from posebench.config import config_tag
-from posebench.evaluation import default_device, predict, score_predictions
+from posebench.devices import choose_device
+from posebench.evaluation import predict, score_predictions
 from posebench.metrics.compare import compare_models
 from posebench.metrics.protocols import Protocol
-from posebench.paths import checkpoint_dir
 from posebench.predictions import write_predictions
 from posebench.registry import get_plugin_system, get_protocol, load_dataset
+from posebench.runs import find_checkpoint, load_trained_model
 
 COMPARE_METRICS = ("mpjpe", "pa_mpjpe", "acc_err", "accel")
 
@@ -48,30 +48,6 @@ def _gt_fields(track) -> dict:
     return fields
 
 
-def find_checkpoint(model: str, dataset: str, seed: int, explicit: dict[str, str], config: str | None = None) -> Path:
-    """The checkpoint to evaluate: ``explicit[model]`` or the one ``posebench train`` cached."""
-    if model in explicit:
-        path = Path(explicit[model]).expanduser()
-        if not path.is_file():
-            raise PosebenchError(f"checkpoint for {model!r} not found: {path}")
-        return path
-    tag = config_tag(model, config)
-    path = checkpoint_dir(model, dataset, seed, tag) / "best.pt"
-    if not path.is_file():
-        config_flag = "" if config is None else f" --config {config}"
-        raise PosebenchError(
-            f"no trained checkpoint for model {model!r} on dataset {dataset!r} (config {tag!r}, seed {seed}) "
-            f"at {path}. Make it with: posebench train {model} --dataset {dataset}{config_flag} --seed {seed}")
-    return path
-
-
-def load_trained_model(path: Path, device: str, model_name: str | None = None):
-    """The model in checkpoint ``path``; with ``model_name``, a CheckpointError if it holds another model."""
-    from posebench.training.checkpoint import load_model
-
-    return load_model(path, map_location=device, model_name=model_name).to(device)
-
-
 def run_eval(models: list[str], dataset: str, *, split: str = "test", protocol: str | Protocol = "posebench",
              seeds: list[int] = (0,), checkpoints: dict[str, str] | None = None, device: str | None = None,
              progress: bool = True, dataset_kwargs: dict | None = None, config: str | None = None,
@@ -91,7 +67,7 @@ def run_eval(models: list[str], dataset: str, *, split: str = "test", protocol: 
     specs = resolve_model_names(list(models), config, filter_options, registry=system.filters)
     proto = protocol if isinstance(protocol, Protocol) else get_protocol(protocol)  # the API edge
     extra_metrics = system.plugin_metrics()
-    device = device or default_device()
+    device = choose_device(device)
     checkpoints = checkpoints or {}
     if checkpoints and len(seeds) > 1:
         raise PosebenchError("--checkpoint names one file per model; use it with a single seed")

@@ -32,3 +32,13 @@ def check_device(device, option: str = "--device") -> str:
     if kind == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
         raise UsageError(f"{option} {device}: Apple MPS is not available here; use --device cpu")
     return match.group(0)
+
+
+def choose_device(device: str | None = None) -> str:
+    """``device`` as given, or - for None - ``cuda`` when torch sees a GPU, else ``cpu``: the one
+    rule every command and the training loop use for an unspecified device."""
+    if device:
+        return device
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"

@@ -16,14 +16,11 @@ import torch
 
 from posebench import windowing
 from posebench.data.track import Track
+from posebench.devices import choose_device
 from posebench.errors import PosebenchError, ShapeError
 from posebench.metrics.protocols import Protocol
 from posebench.metrics.scoring import ScoreResult, SequencePrediction, SequenceTarget, score
 from posebench.models.base import PoseModel, WindowBatch
-
-
-def default_device() -> str:
-    return "cuda" if torch.cuda.is_available() else "cpu"
 
 
 @dataclass
@@ -78,7 +75,7 @@ def predict_track(model: PoseModel, track: Track, *, policy: str = "full", windo
 
     ``track_filter(pred, fps) -> pred``: an optional post-hoc filter applied to the stitched track
     (``MODEL+FILTER`` names, :mod:`posebench.filters`)."""
-    device = device or default_device()
+    device = choose_device(device)
     n_frames = len(track)
     if protocol is None:
         protocol = Protocol(id="adhoc-v1", description="predict_track without a protocol", windowing=policy,
@@ -118,7 +115,7 @@ def predict(model: PoseModel, tracks: list[Track], protocol: Protocol,
             track_filter=None) -> dict[str, TrackPrediction]:
     """Stitched predictions of ``model`` on every track under ``protocol``."""
     protocol = _require_protocol(protocol)
-    model = model.to(device or default_device())
+    model = model.to(choose_device(device))
     iterator = tracks
     if progress:
         from tqdm.auto import tqdm

@@ -27,15 +27,3 @@ def dataset_dir(name: str, root: Path | str | None = None) -> Path:
 def body_models_dir() -> Path | None:
     env = os.environ.get("POSEBENCH_BODY_MODELS")
     return Path(env).expanduser() if env else None
-
-
-DEFAULT_CONFIG = "cpu"
-
-
-def checkpoint_dir(model: str, dataset: str, seed: int = 0, config: str = DEFAULT_CONFIG) -> Path:
-    """Where ``posebench train`` writes and ``posebench eval`` looks for a checkpoint.
-
-    One folder per (model, dataset, config, seed), so a quick run never stands in for a full one.
-    """
-    config_tag = config if "/" not in config and not config.endswith(".py") else Path(config).stem
-    return cache_dir() / "checkpoints" / model / dataset / config_tag / f"seed{seed}"

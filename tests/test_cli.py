@@ -50,7 +50,7 @@ def test_unknown_model_is_a_clear_error_with_close_matches():
 
 def test_eval_without_checkpoint_says_which_command_makes_it(tmp_path, monkeypatch):
     monkeypatch.setenv("POSEBENCH_CACHE", str(tmp_path))
-    from posebench.benchmarking import find_checkpoint
+    from posebench.runs import find_checkpoint
 
     try:
         find_checkpoint("meva", "cmu", 0, {})

@@ -15,9 +15,8 @@ from posebench import results
 from posebench.cli.evaluate import _print_and_save
 from posebench.cli.options import device_option, parse_models, parse_seeds
 from posebench.cli.train import resolve_model_config, train_one
-from posebench.config import config_tag
-from posebench.paths import checkpoint_dir
 from posebench.registry import get_plugin_system
+from posebench.runs import Run
 
 
 @click.command("compare")
@@ -57,13 +56,14 @@ def compare_cmd(models, dataset, config, quick, seeds, steps, protocol, mirror, 
         cfg = resolve_model_config(name, config, overrides)
         budget[name] = cfg.get("train", {}).get("steps")
         for seed in seed_list:
-            best = checkpoint_dir(name, dataset, seed, config_tag(name, config)) / "best.pt"
+            run = Run.of(name, dataset, config, seed)
+            best = run.checkpoint
             if best.is_file() and not retrain:
                 click.echo(f"[{name} seed {seed}] using existing {best} (--retrain to train again)")
                 continue
             click.echo(f"[{name} seed {seed}] training on {dataset} with config {config!r}")
             train_one(name, dataset, cfg, seed=seed, device=device, resume=False, overwrite=True,
-                      config_name=config_tag(name, config))
+                      config_name=run.config)
     out_dir = Path(out) if out else Path("results") / f"{dataset}-{Path(config).stem}"
     with results.output_set(out_dir) as set_dir:  # one set, swapped in whole
         report = run_eval(names, dataset, split="test", protocol=protocol, seeds=seed_list, device=device,

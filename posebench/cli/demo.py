@@ -20,16 +20,14 @@ from posebench.errors import PosebenchError
 
 
 def load_demo_model(model: str, checkpoint: str | None, dataset: str, seed: int, device: str, config: str | None = None):
-    """The trained model: ``checkpoint`` or the cached ``checkpoint_dir(model, dataset, seed, config)/best.pt``.
+    """The trained model: ``checkpoint`` or the cached ``Run.of(model, dataset, config, seed).checkpoint``.
 
     A missing cached checkpoint raises a :class:`PosebenchError` that names the command that trains it.
     """
-    from posebench.benchmarking import find_checkpoint
-    from posebench.training.checkpoint import load_model
+    from posebench.runs import find_checkpoint, load_trained_model
 
     path = find_checkpoint(model, dataset, seed, {model: checkpoint} if checkpoint else {}, config=config)
-    net = load_model(path, map_location=device, model_name=model)  # hparams and size checked before building
-    return net.to(device).eval(), path
+    return load_trained_model(path, device, model_name=model), path
 
 
 def open_detector(detector_model: str | None, num_poses: int = 4, allow_telemetry: bool = False):
@@ -138,7 +136,7 @@ def demo_cmd(videos, models, checkpoints, dataset, seed, config, detector_model,
 
     from tabulate import tabulate
 
-    from posebench.evaluation import default_device
+    from posebench.devices import choose_device
     from posebench.tracking import TrackerConfig
     from posebench.video import read_video_info
     from posebench.video_pipeline import DEFAULT_MODEL_FPS, detect_and_track, run_model_on_tracks, summary_rows
@@ -146,7 +144,7 @@ def demo_cmd(videos, models, checkpoints, dataset, seed, config, detector_model,
     labels = [m.strip() for item in models for m in item.split(",") if m.strip()]
     for video in videos:
         read_video_info(video, fps=fps)  # an unreadable video fails here, named, before any model loads
-    device = device or default_device()
+    device = choose_device(device)
     loaded = []
     for label in labels:
         base_model, post_filter = resolve_post_filter(label, config)

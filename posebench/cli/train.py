@@ -9,7 +9,6 @@ from posebench.cli.options import device_option, seed_option
 from posebench.config import config_tag
 from posebench.errors import UsageError
 from posebench.locking import folder_lock
-from posebench.paths import checkpoint_dir
 from posebench.registry import get_plugin_system
 
 
@@ -30,7 +29,8 @@ def train_one(model: str, dataset: str, cfg: dict, *, seed: int, device: str | N
     files (in the folder and its stage sub-folders) before a fresh start. A fresh run into a
     used folder without ``overwrite`` is refused by the stage that would reuse it.
     """
-    from posebench.evaluation import default_device
+    from posebench.devices import choose_device
+    from posebench.runs import Run
     from posebench.training.run_folder import clean_temporaries, clear_run, run_files
     from posebench.training.seeding import check_seed, seed_everything
 
@@ -41,7 +41,7 @@ def train_one(model: str, dataset: str, cfg: dict, *, seed: int, device: str | N
     train_fn = entry.metadata.get("train")
     if train_fn is None:
         raise click.ClickException(f"model {model!r} does not declare a training function")
-    out_dir = Path(out) if out else checkpoint_dir(model, dataset, seed, config_name)
+    out_dir = Path(out) if out else Run(model, dataset, config_name, seed).checkpoint_dir
     # Seeded here too, so a third-party trainer that builds its model without seeding is still
     # reproducible; the built-in trainers seed again right before each model is built.
     seed_everything(check_seed(seed))
@@ -50,7 +50,7 @@ def train_one(model: str, dataset: str, cfg: dict, *, seed: int, device: str | N
         if overwrite and run_files(out_dir, recursive=True):
             click.echo(f"--overwrite: removing the previous run's files in {out_dir}", err=True)
             clear_run(out_dir, recursive=True)
-        return Path(train_fn(cfg=cfg, dataset_name=dataset, out_dir=out_dir, device=device or default_device(),
+        return Path(train_fn(cfg=cfg, dataset_name=dataset, out_dir=out_dir, device=choose_device(device),
                              resume=resume, stage=stage, seed=seed))
 
 

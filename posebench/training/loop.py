@@ -30,7 +30,7 @@ import torch
 from torch.utils.data import DataLoader, Sampler
 
 from posebench.config import check_keys
-from posebench.devices import check_device
+from posebench.devices import check_device, choose_device
 from posebench.errors import ConfigError, PosebenchError
 from posebench.models.base import PoseModel
 from posebench.nn.losses import NonFiniteLossError, check_finite
@@ -136,10 +136,6 @@ class TrainResult:
     steps: int = 0
 
 
-def default_device() -> str:
-    return "cuda" if torch.cuda.is_available() else "cpu"
-
-
 def step_batch_indices(step: int, n_items: int, batch_size: int, seed: int, world_size: int = 1, rank: int = 0) -> list[int]:
     """Window indices of ``rank``'s share of step ``step`` (0-based): a pure function of its arguments.
 
@@ -217,7 +213,7 @@ def fit(model: PoseModel, train_tracks, val_tracks, cfg: TrainConfig, out_dir: s
 def _fit(model: PoseModel, train_tracks, val_tracks, cfg: TrainConfig, out_dir: Path, *, resume: bool,
          progress: bool, extra_state: dict | None) -> TrainResult:
     log = get_logger()
-    ctx = ddp.init_distributed(cfg.device or default_device())
+    ctx = ddp.init_distributed(choose_device(cfg.device))
     device = ctx.device
     model_name = model.name
     # The model was built (and its weights drawn) after the trainer's seed_everything(seed); this
