@@ -198,6 +198,27 @@ def lazy(target: str) -> Callable[..., Any]:
     return call
 
 
+def supervised_trainer(model_class: str, label: str) -> TrainFn:
+    """The ``train`` of a model trained by the core's one-stage supervised trainer
+    (:func:`posebench.training.supervised.train_supervised`) as it is: ``model_class``
+    (``"package.module:Class"``) and the trainer are imported on the first call; ``label`` names
+    the model in messages ("the TCN")."""
+
+    def train(cfg: dict, dataset_name: str, out_dir: Path, device: str = "cpu", resume: bool = False,
+              stage: str = "all", seed: int = 0) -> Path:
+        import importlib
+
+        from posebench.training.supervised import train_supervised
+
+        module_name, _, attr = model_class.partition(":")
+        cls = getattr(importlib.import_module(module_name), attr)
+        return train_supervised(cls, label, cfg, dataset_name, out_dir, device=device, resume=resume, stage=stage,
+                                seed=seed)
+
+    train.__qualname__ = train.__name__ = f"train_supervised[{model_class}]"
+    return train
+
+
 def register_with_test_twin(register: Callable, spec: ModelSpec, *, test_model: Callable[[dict], Any],
                             test_config: str, label: str | None = None) -> None:
     """Register ``spec`` and its ``NAME-test`` twin: the same model at the tiny sizes of the

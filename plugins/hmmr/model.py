@@ -72,11 +72,7 @@ class HmmrLossWeights:
 
     @classmethod
     def from_dict(cls, d: dict | None) -> "HmmrLossWeights":
-        d = dict(d or {})
-        unknown = set(d) - set(asdict(cls()))
-        if unknown:
-            raise PosebenchError(f"unknown HMMR loss weight(s) {sorted(unknown)}; known: {sorted(asdict(cls()))}")
-        return cls(**d)
+        return cls(**check_keys("HMMR loss weights", d, cls))
 
 
 @dataclass

@@ -1,12 +1,14 @@
 """Registers the per-frame MLP lifter with posebench through the public hook, as a third-party plugin would.
 
 ``mlp``: :class:`posebench_mlp.model.MlpLifter` (joints only, no temporal context). Train with
-``posebench train mlp --config cpu|quick|test|paper --seed 0`` (default dataset ``cmu``).
+``posebench train mlp --config cpu|quick|test|paper --seed 0`` (default dataset ``cmu``), by the core's
+one-stage supervised trainer (:mod:`posebench.training.supervised`; ``model`` section:
+:class:`~posebench_mlp.model.MlpConfig`).
 """
 from __future__ import annotations
 
 from posebench.hookspecs import hookimpl
-from posebench.specs import ModelSpec, lazy
+from posebench.specs import ModelSpec, lazy, supervised_trainer
 
 LICENCE = "posebench re-implementation from the paper (Apache-2.0)"
 PAPER = "Martinez et al. ICCV 2017 (a simple yet effective baseline)"
@@ -16,6 +18,7 @@ DESCRIPTION = ("Per-frame 2D-to-3D lifter (Martinez et al.): linear 1024 + 2 res
 
 @hookimpl
 def posebench_register_models(register):
-    register(ModelSpec("mlp", lazy("posebench_mlp.model:build_mlp"), train=lazy("posebench_mlp.train:train_mlp"),
+    register(ModelSpec("mlp", lazy("posebench_mlp.model:build_mlp"),
+                       train=supervised_trainer("posebench_mlp.model:MlpLifter", "the MLP"),
                        window=None, outputs="joints", config="mlp/cpu", description=DESCRIPTION, paper=PAPER,
                        licence=LICENCE))

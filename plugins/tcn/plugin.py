@@ -1,14 +1,16 @@
 """Registers the TCN lifter with posebench through the public hook, as a third-party plugin would.
 
 ``tcn``: :class:`posebench_tcn.model.TemporalConvLifter` (joints only). Train with
-``posebench train tcn --config cpu|quick|test|paper --seed 0`` (default dataset ``cmu``). The window
+``posebench train tcn --config cpu|quick|test|paper --seed 0`` (default dataset ``cmu``), by the core's
+one-stage supervised trainer (:mod:`posebench.training.supervised`; ``model`` section:
+:class:`~posebench_tcn.model.TcnConfig`, ``model.window`` is the training window). The window
 and receptive field depend on the config, so the registered ``window`` is None (see ``posebench
 models``; the config's ``model.window`` decides).
 """
 from __future__ import annotations
 
 from posebench.hookspecs import hookimpl
-from posebench.specs import ModelSpec, lazy
+from posebench.specs import ModelSpec, lazy, supervised_trainer
 
 LICENCE = "posebench re-implementation from the paper (Apache-2.0); the official VideoPose3D code is CC BY-NC"
 PAPER = "Pavllo et al. CVPR 2019 (VideoPose3D)"
@@ -18,6 +20,7 @@ DESCRIPTION = ("Temporal-convolution 2D-to-3D lifter (VideoPose3D design): dilat
 
 @hookimpl
 def posebench_register_models(register):
-    register(ModelSpec("tcn", lazy("posebench_tcn.model:build_tcn"), train=lazy("posebench_tcn.train:train_tcn"),
+    register(ModelSpec("tcn", lazy("posebench_tcn.model:build_tcn"),
+                       train=supervised_trainer("posebench_tcn.model:TemporalConvLifter", "the TCN"),
                        window=None, outputs="joints", config="tcn/cpu", description=DESCRIPTION, paper=PAPER,
                        licence=LICENCE))
