@@ -3,7 +3,7 @@
 Whatever produced the keypoints (the CMU benchmark's simulated detector, a real detector on a
 video in ``posebench demo``), a track's observations go through the same three steps:
 
-1. :func:`track_bbox`: the smoothed box of the visible keypoints, as VIBE does (reference
+1. :func:`track_bbox`: the smoothed box of the visible keypoints, as VIBE does (docs/official_implementations.md
    §2.1 and §6.1, :func:`posebench.data.keypoints.smooth_bbox_from_keypoints`): per-frame
    centre + scale = 150 / diagonal of the keypoints with confidence > 0, median 11 + Gaussian
    sigma 8, ``[cx, cy, w, h]`` with w = h = 1.1 * diagonal; frames before the first / after
