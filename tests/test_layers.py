@@ -64,3 +64,20 @@ def test_the_core_never_imports_a_plugin():
                  for path in _core_modules() for line, module, _ in _imports(path)
                  if module.split(".")[0] in PLUGIN_PACKAGES]
     assert offenders == []
+
+
+HEAVY_AT_START = ("torch", "pandas", "matplotlib", "cv2", "scipy", "mmengine")
+
+
+@pytest.mark.parametrize("args", [["--help"], ["models"], ["protocols"]], ids=lambda a: " ".join(a))
+def test_cli_start_imports_nothing_heavy(args):
+    """Listing commands answer at once: none of the heavy packages is imported before a command needs it."""
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom posebench.cli.main import main\nsys.argv = ['posebench', *sys.argv[1:]]\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            f"print('HEAVY', sorted(m for m in {HEAVY_AT_START!r} if m in sys.modules))\n")
+    run = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=300)
+    line = next(line for line in run.stdout.splitlines() if line.startswith("HEAVY "))
+    assert line == "HEAVY []", f"posebench {' '.join(args)} imported {line[6:]} at start"

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import click
 
-from posebench import results
 from posebench.cli.evaluate import _print_and_save
 from posebench.cli.options import device_option, parse_models, parse_seeds
 from posebench.cli.train import resolve_model_config, train_one
@@ -33,6 +32,7 @@ from posebench.runs import Run
 @device_option
 def compare_cmd(models, dataset, config, quick, seeds, steps, protocol, mirror, retrain, out, device):
     """Train MODELS with the same data and budget, evaluate them, print the paired comparison."""
+    from posebench import results
     from posebench.benchmarking import run_eval
 
     if quick:

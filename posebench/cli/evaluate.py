@@ -6,11 +6,12 @@ from pathlib import Path
 
 import click
 
-from posebench import results
 from posebench.cli.options import device_option, parse_assignments, parse_models, parse_seeds
 
 
 def _print_and_save(report_rows, per_sequence, comparison, meta, out: Path | None) -> None:
+    from posebench import results  # pandas: imported by the commands that print tables, not at start
+
     click.echo(results.format_table(report_rows))
     if comparison is not None and not comparison.empty:
         click.echo("\nPaired differences (row model minus column model), bootstrap 95% CI over sequences:")
@@ -37,6 +38,7 @@ def _print_and_save(report_rows, per_sequence, comparison, meta, out: Path | Non
 @device_option
 def eval_cmd(models, dataset, split, protocol, checkpoint, cfg_options, seeds, config, out, device):
     """Evaluate trained MODELS on a dataset split under one protocol; print one table."""
+    from posebench import results
     from posebench.benchmarking import run_eval
 
     with results.output_set(out) as out_dir:  # one set, swapped in whole (None without --out)
@@ -60,6 +62,7 @@ def score_cmd(pred, gt, protocol, units, name, out):
     Sequences are read and scored one at a time. Without a 'covered' field the protocol's
     windowing decides which frames a model would have produced; a given 'covered' must agree
     with it. Both files must have the same fps, and joints in metres (see --units)."""
+    from posebench import results
     from posebench.data.fetch import sha256_file
     from posebench.errors import DataFormatError
     from posebench.metrics.scoring import score

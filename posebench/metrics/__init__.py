@@ -5,14 +5,23 @@
 - :mod:`posebench.metrics.scoring`: :func:`score` predictions against GT under a protocol.
 - :mod:`posebench.metrics.compare`: paired bootstrap differences between models.
 """
-from posebench.metrics.compare import compare_models, paired_bootstrap, seed_summary
-from posebench.metrics.functional import acc_err, accel, mpjpe, pa_mpjpe, pve, vel_err
-from posebench.metrics.protocols import BUILTIN_PROTOCOLS, Protocol
-from posebench.metrics.scoring import ScoreResult, SequencePrediction, SequenceTarget, score
+import importlib
 
-__all__ = [
-    "mpjpe", "pa_mpjpe", "acc_err", "accel", "vel_err", "pve",
-    "Protocol", "BUILTIN_PROTOCOLS",
-    "score", "ScoreResult", "SequencePrediction", "SequenceTarget",
-    "paired_bootstrap", "compare_models", "seed_summary",
-]
+# Imported on first use (PEP 562), not with the package: registering the built-in metrics at CLI start
+# needs only `functional`, and `compare` would pull pandas into every `posebench` command.
+_EXPORTS = {
+    "functional": ("mpjpe", "pa_mpjpe", "acc_err", "accel", "vel_err", "pve"),
+    "protocols": ("Protocol", "BUILTIN_PROTOCOLS"),
+    "scoring": ("score", "ScoreResult", "SequencePrediction", "SequenceTarget"),
+    "compare": ("paired_bootstrap", "compare_models", "seed_summary"),
+}
+_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
+__all__ = list(_MODULE_OF)
+
+
+def __getattr__(name: str):
+    if name not in _MODULE_OF:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_MODULE_OF[name]}"), name)
+    globals()[name] = value
+    return value
