@@ -236,21 +236,23 @@ def check_keys(section: str, given, dataclass_type) -> dict:
     return check_values(section, given, dataclass_type)  # types and ranges, one named error
 
 
-def config_target(model: str, config: str | None) -> str:
+def config_target(model: str, config: str | None, default: str | None = None) -> str:
     """The config a model trains with: a file path, or the shipped name FAMILY/NAME (``configs/FAMILY/NAME.py``).
 
-    Without ``config``, the model's registered default (``meva`` -> ``meva/cpu``, ``meva-test`` ->
-    ``meva/test``); FAMILY is that default's folder, else the model's name.
+    ``default``: the model's registered default config (``ModelSpec.config``: ``meva`` -> ``meva/cpu``,
+    ``meva-test`` -> ``meva/test``), used without ``config``; FAMILY is its folder. Callers at the edge pass
+    it; without it the registry is asked (deprecated: the last name lookup below the CLI, see
+    tests/test_layers.py).
     """
-    from posebench.registry import get_plugin_system
+    if default is None:
+        from posebench.registry import get_plugin_system
 
-    entry = get_plugin_system().models.get(model)
-    default = entry.metadata.get("config") or f"{model}/cpu"
+        default = get_plugin_system().models.get(model).metadata.get("config") or f"{model}/cpu"
     name = config or default
     family = default.split("/")[0] if "/" in default else model
     return name if Path(name).suffix in CONFIG_SUFFIXES or "/" in name else f"{family}/{name}"
 
 
-def config_tag(model: str, config: str | None) -> str:
+def config_tag(model: str, config: str | None, default: str | None = None) -> str:
     """The short config name that labels checkpoint folders (``cpu``, ``quick``, ``test``, a file's stem)."""
-    return Path(config_target(model, config)).stem
+    return Path(config_target(model, config, default)).stem

@@ -87,3 +87,9 @@ def test_unknown_config_lists_the_shipped_ones(tmp_path, monkeypatch):
 def test_config_target_keeps_file_paths():
     assert config_target("vibe", "run.yaml") == "run.yaml"
     assert config_target("vibe", "test") == "vibe/test"
+
+
+def test_config_target_with_the_default_given_needs_no_registry():
+    assert config_target("meva-test", None, default="meva/test") == "meva/test"
+    assert config_target("meva-test", "quick", default="meva/test") == "meva/quick"
+    assert config_target("mine", None, default="mine/cpu") == "mine/cpu"  # a name nothing registered
