@@ -21,7 +21,8 @@ from posebench.runs import Run
 @click.command("compare")
 @click.option("--models", default="meva,vibe,hmmr", show_default=True)
 @click.option("--dataset", default="cmu", show_default=True)
-@click.option("--config", default="cpu", show_default=True, help="Config name used for every model (configs/MODEL/NAME.py).")
+@click.option("--config", default="cpu", show_default=True, help="Config name used for every model (configs/MODEL/NAME.py), or a file "
+              "(.py runs as Python code; .yaml/.yml is data).")
 @click.option("--quick", is_flag=True, help="The quick size: --config quick --seeds 0 (a few minutes on 2 CPU cores).")
 @click.option("--seeds", default="0,1,2", show_default=True)
 @click.option("--steps", type=click.IntRange(min=1), default=None, help="Optimiser steps for every model (overrides train.steps).")

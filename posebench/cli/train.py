@@ -59,7 +59,9 @@ def train_one(model: str, dataset: str, cfg: dict, *, seed: int, device: str | N
 @click.option("--dataset", default="cmu", show_default=True, help="Registered dataset name.")
 @click.option("--stage", type=click.Choice(["all", "vae", "e2e"]), default="all", show_default=True,
               help="Training stage, for models that have several (MEVA: VAE pretraining, then end to end).")
-@click.option("--config", default=None, help="Config name under configs/MODEL/ (paper, cpu, quick, test) or a .py file. "
+@click.option("--config", default=None, help="A shipped config (paper, cpu, quick, test: configs/MODEL/NAME.py, found before "
+              "any file of that name in the current folder) or a file: a .py config is Python code and runs when loaded "
+              "(use only files you trust); a .yaml/.yml config is data (safe loader, Python tags refused). "
               "Default: the model's own (cpu for meva, vibe, hmmr).")
 @click.option("--cfg-options", multiple=True,
               help='Override config values: "key.sub=value other=value" (quoted, or the option repeated).')
