@@ -51,7 +51,8 @@ def test_the_walk_finds_registry_imports(tmp_path):
 
 
 @pytest.mark.xfail(strict=False, reason="being moved to the edge by their owners (issue 12 item 3): benchmarking.py, "
-                   "config.py (config_target), filters/__init__.py, training/{checkpoint,data,loop}.py, video_pipeline.py")
+                   "training/{checkpoint,data,loop}.py, video_pipeline.py, and config.py's fallback for callers "
+                   "that do not yet pass config_target(default=ModelSpec.config)")
 def test_below_the_cli_nothing_resolves_names_through_the_registry():
     offenders = [use for path in _core_modules()
                  if not str(path.relative_to(CORE)).replace("\\", "/").startswith(EDGE)
