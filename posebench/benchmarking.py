@@ -22,6 +22,7 @@ from posebench.metrics.protocols import Protocol
 from posebench.predictions import write_predictions
 from posebench.registry import get_plugin_system, get_protocol, load_dataset
 from posebench.runs import find_checkpoint, load_trained_model
+from posebench.training.checkpoint import training_budget
 
 COMPARE_METRICS = ("mpjpe", "pa_mpjpe", "acc_err", "accel")
 
@@ -75,7 +76,7 @@ def run_eval(models: list[str], dataset: str, *, split: str = "test", protocol: 
     tracks = ds.tracks(split)
     if not tracks:
         raise PosebenchError(f"dataset {dataset!r} has no tracks in split {split!r}")
-    rows, per_seq_frames, ckpt_info, notes, skipped_sequences = [], [], {}, {}, {}
+    rows, per_seq_frames, ckpt_info, notes, skipped_sequences, budgets = [], [], {}, {}, {}, {}
     per_model_tables: dict[str, pd.DataFrame] = {}
     for model_name in models:
         summaries, tables = [], []
@@ -98,6 +99,7 @@ def run_eval(models: list[str], dataset: str, *, split: str = "test", protocol: 
             table = result.per_sequence.assign(model=model_name, seed=seed)
             tables.append(table)
             ckpt_info[f"{model_name}/seed{seed}"] = {"path": str(path), "sha256": sha256_file(path)}
+            budgets[f"{model_name}/seed{seed}"] = training_budget(path)
         rows += results.summary_rows(model_name, dataset, proto.id, summaries, extra_metrics)
         seq_table = pd.concat(tables, ignore_index=True)
         per_seq_frames.append(seq_table)
@@ -119,6 +121,10 @@ def run_eval(models: list[str], dataset: str, *, split: str = "test", protocol: 
         "protocol": proto.definition(), "checkpoints": ckpt_info, "device": device,
         "filters": {name: spec.describe() for name, spec in specs.items() if spec.track_filter is not None},
         "notes": notes, "skipped_sequences": skipped_sequences,
+        # What each model was trained with, declared: steps, frames seen (windows x length x steps), wall time.
+        "training_budget": budgets,
+        # Which build of the benchmark: build id, detector preset, severity, 2D supervision.
+        "dataset_build": getattr(ds, "describe", dict)(),
         "provenance": {"dataset_files": getattr(ds, "file_hashes", lambda: {})(),
                        "dataset_root": str(status.root)},
     }

@@ -179,3 +179,11 @@ def _write_set(out_dir: Path, rows, per_sequence, comparison, meta) -> dict[str,
     }
     io.write_json(paths["results"], payload)
     return paths
+
+
+def format_budget(budgets: dict[str, dict]) -> str:
+    """``{"model/seedN": training budget}`` (posebench.training.checkpoint.training_budget) as a table."""
+    rows = [[run, b["optimiser_steps"], f'{b["batch_size"]} x {b["window"]}', f'{b["frames_seen"]:,}',
+             f'{b.get("wall_s", float("nan")):.0f}', b.get("supervision_2d") or "-"] for run, b in budgets.items()]
+    return tabulate(rows, headers=["run", "optimiser steps", "windows x frames", "frames seen", "wall s", "2D target"],
+                    tablefmt="github")

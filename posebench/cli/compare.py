@@ -71,7 +71,7 @@ def compare_cmd(models, dataset, config, quick, seeds, steps, protocol, mirror, 
                           config=config, predictions_dir=set_dir / "predictions")
         report.meta["budget_steps"] = budget
         report.meta["wall_clock_s"] = round(time.time() - started, 1)
-        click.echo(f"\nOptimiser steps per model: {budget}; seeds {seed_list}; selection on the val split.")
+        click.echo(f"\nSeeds {seed_list}; model selection on the val split.")
         _print_and_save(report.rows, report.per_sequence, report.comparison, report.meta, set_dir)
     click.echo(f"total time {time.time() - started:.0f} s")
 

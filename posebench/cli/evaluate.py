@@ -13,6 +13,10 @@ def _print_and_save(report_rows, per_sequence, comparison, meta, out: Path | Non
     from posebench import results  # pandas: imported by the commands that print tables, not at start
 
     click.echo(results.format_table(report_rows))
+    budgets = {k: v for k, v in (meta.get("training_budget") or {}).items() if v}
+    if budgets:
+        click.echo("\nTraining budget (frames seen = optimiser steps x windows per step x window length):")
+        click.echo(results.format_budget(budgets))
     if comparison is not None and not comparison.empty:
         click.echo("\nPaired differences (row model minus column model), bootstrap 95% CI over sequences:")
         click.echo(results.format_comparison(comparison))

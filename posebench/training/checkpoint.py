@@ -173,3 +173,12 @@ def load_model(path: str | Path, map_location="cpu", model_name: str | None = No
         raise CheckpointError(f"{path}: its hparams do not build model {ckpt['model_name']!r}: {exc}") from exc
     load_model_state(model, ckpt, path)
     return model.eval()
+
+
+def training_budget(path: str | Path) -> dict | None:
+    """The budget checkpoint ``path`` was trained with: optimiser steps, batch size, window, frames
+    seen and wall time (``posebench.training.data.budget_report`` + ``wall_s``), plus the 2D
+    supervision used; None for checkpoints written before budgets were recorded."""
+    extra = load_checkpoint(path).get("extra") or {}
+    budget = extra.get("budget")
+    return None if budget is None else {**budget, "supervision_2d": extra.get("supervision_2d")}
