@@ -2,7 +2,7 @@
 score them on that preset's test split and on real AIST++ detections.
 
     python scripts/preset_sweep.py --models vibe,tcn --config quick --out sweep/ \
-        --aistpp ../shared/realdata/aistpp
+        --aistpp ../shared/realdata/aistpp --figure docs/preset_sweep.png
 
 For each benchmark variant (v2 presets ``gt``, ``aistpp``, ``h36m-hrnet`` and the v1 benchmark) and
 each model it runs ``posebench train MODEL --config CONFIG --seed SEED`` into
@@ -69,6 +69,37 @@ def mean_pose_row(aistpp_root: str | None) -> dict:
     return {label: result.summary.get(key) for key, label in METRICS.items()}
 
 
+def plot(table: pd.DataFrame, path: Path) -> None:
+    """MPJPE and ACC-ERR per model per training variant, on its own CMU test split and on aistpp."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    runs = table[table["trained on"] != "-"]
+    variants = list(dict.fromkeys(runs["trained on"]))
+    models = list(dict.fromkeys(runs["model"]))
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    for ax, metric in zip(axes, ("MPJPE", "ACC-ERR")):
+        width = 0.8 / (2 * len(models))
+        for mi, model in enumerate(models):
+            for ti, (test, hatch) in enumerate((("cmu", ""), ("aistpp", "//"))):
+                rows = runs[(runs["model"] == model) & runs["test"].str.startswith(test)]
+                values = [rows[rows["trained on"] == v][metric].mean() for v in variants]
+                offset = (2 * mi + ti) * width - 0.4 + width / 2
+                ax.bar([i + offset for i in range(len(variants))], values, width, hatch=hatch,
+                       label=f"{model} on {'CMU (same preset)' if test == 'cmu' else 'AIST++ (real)'}")
+        ax.set_xticks(range(len(variants)), variants)
+        ax.set_title(f"{metric} [{'mm' if metric == 'MPJPE' else 'mm/frame²'}]")
+        ax.set_xlabel("training benchmark (detector preset)")
+    base = table[table["trained on"] == "-"]
+    if len(base):
+        axes[0].axhline(float(base["MPJPE"].iloc[0]), color="k", ls="--", lw=1, label="GT mean pose on AIST++")
+    axes[0].legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--models", default="vibe,tcn")
@@ -77,7 +108,12 @@ def main() -> None:
     ap.add_argument("--variants", default=",".join(VARIANTS))
     ap.add_argument("--out", type=Path, default=Path("sweep"))
     ap.add_argument("--aistpp", default=None, help="AIST++ annotations folder (default: POSEBENCH_DATA/aistpp)")
+    ap.add_argument("--figure", type=Path, default=None, help="Also draw the table as a PNG here")
+    ap.add_argument("--plot-only", action="store_true", help="Only draw OUT/sweep.csv (with --figure)")
     args = ap.parse_args()
+    if args.plot_only:
+        plot(pd.read_csv(args.out / "sweep.csv"), args.figure or args.out / "sweep.png")
+        return
     rows = []
     for variant in args.variants.split(","):
         dataset, options = VARIANTS[variant]
@@ -94,6 +130,8 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     table.to_csv(args.out / "sweep.csv", index=False)
     print(table.to_markdown(index=False, floatfmt=".2f"))
+    if args.figure:
+        plot(table, args.figure)
 
 
 if __name__ == "__main__":
