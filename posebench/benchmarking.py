@@ -6,6 +6,7 @@ the differences between models get bootstrap confidence intervals over sequences
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,10 +18,10 @@ from posebench.data.fetch import sha256_file
 from posebench.errors import PosebenchError
 from posebench.devices import choose_device
 from posebench.evaluation import predict, score_predictions
+from posebench.filters import FilteredModel
 from posebench.metrics.compare import compare_models
 from posebench.metrics.protocols import Protocol
 from posebench.predictions import write_predictions
-from posebench.registry import get_plugin_system, get_protocol, load_dataset
 from posebench.runs import find_checkpoint, load_trained_model
 from posebench.training.checkpoint import training_budget
 
@@ -49,30 +50,34 @@ def _gt_fields(track) -> dict:
     return fields
 
 
-def run_eval(models: list[str], dataset: str, *, split: str = "test", protocol: str | Protocol = "posebench",
-             seeds: list[int] = (0,), checkpoints: dict[str, str] | None = None, device: str | None = None,
-             progress: bool = True, dataset_kwargs: dict | None = None, config: str | None = None,
-             predictions_dir: Path | None = None, filter_options: list[str] | dict | None = None) -> EvalReport:
-    """Evaluate each model x seed on the same tracks; with ``predictions_dir``, also write each
-    model's predictions and the ground truth in the :mod:`posebench.predictions` layout, so
-    ``posebench score`` can re-score them (or score another method against the same GT)."""
-    # MODEL+FILTER names (vibe+one-euro): MODEL's checkpoint, its per-track output filtered
-    # (posebench.filters; parameters: the model config's `filters` section, then filter_options).
-    # Unknown models and filters fail before any work, with close matches.
-    from posebench.filters import base_model_name, resolve_model_names
+def run_eval(models: dict[str, FilteredModel], dataset, *, dataset_name: str, protocol: Protocol,
+             build: Callable[[str, dict], object], default_configs: dict[str, str | None] | None = None,
+             split: str = "test", seeds: list[int] = (0,), checkpoints: dict[str, str] | None = None,
+             device: str | None = None, progress: bool = True, config: str | None = None,
+             predictions_dir: Path | None = None, extra_metrics: list | None = None) -> EvalReport:
+    """Evaluate each model x seed on the same tracks of ``dataset``'s ``split``; with ``predictions_dir``,
+    also write each model's predictions and the ground truth in the :mod:`posebench.predictions` layout,
+    so ``posebench score`` can re-score them (or score another method against the same GT).
+
+    Objects, resolved by the caller (:func:`posebench.api.run_eval` takes names): ``models``
+    ``{label: FilteredModel}`` (MODEL+FILTER labels, e.g. vibe+one-euro: MODEL's checkpoint, its
+    per-track output filtered), ``dataset`` (its registered name: ``dataset_name``, which names the
+    checkpoint folders), ``protocol``, ``build(model_name, hparams)`` (rebuilds a checkpoint's model),
+    ``default_configs`` (``{model: ModelSpec.config}``, for the checkpoint folders' config tag) and
+    ``extra_metrics`` (plugin :class:`posebench.specs.MetricSpec` scored besides the protocol's).
+    """
     from posebench.models.base import model_outputs, skipped_metrics
 
-    system = get_plugin_system()
-    for name in models:
-        system.models.get(base_model_name(name))
-    specs = resolve_model_names(list(models), config, filter_options, registry=system.filters)
-    proto = protocol if isinstance(protocol, Protocol) else get_protocol(protocol)  # the API edge
-    extra_metrics = system.plugin_metrics()
+    proto = protocol
+    extra_metrics = list(extra_metrics or [])
+    default_configs = default_configs or {}
     device = choose_device(device)
     checkpoints = checkpoints or {}
     if checkpoints and len(seeds) > 1:
         raise PosebenchError("--checkpoint names one file per model; use it with a single seed")
-    ds = load_dataset(dataset, **(dataset_kwargs or {}))
+    ds = dataset
+    dataset = dataset_name  # below, the name: checkpoint folders, results, messages
+    specs = models
     tracks = ds.tracks(split)
     if not tracks:
         raise PosebenchError(f"dataset {dataset!r} has no tracks in split {split!r}")
@@ -82,8 +87,9 @@ def run_eval(models: list[str], dataset: str, *, split: str = "test", protocol: 
         summaries, tables = [], []
         spec = specs[model_name]
         for seed in seeds:
-            path = find_checkpoint(spec.model, dataset, seed, checkpoints, config)
-            model = load_trained_model(path, device, spec.model)
+            path = find_checkpoint(spec.model, dataset, seed, checkpoints, config,
+                                   default_config=default_configs.get(spec.model))
+            model = load_trained_model(path, device, spec.model, build=build)
             skipped = skipped_metrics(model_outputs(model), proto.metrics)  # joints-only models: no PVE
             if skipped:
                 notes[model_name] = skipped

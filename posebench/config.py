@@ -240,14 +240,11 @@ def config_target(model: str, config: str | None, default: str | None = None) ->
     """The config a model trains with: a file path, or the shipped name FAMILY/NAME (``configs/FAMILY/NAME.py``).
 
     ``default``: the model's registered default config (``ModelSpec.config``: ``meva`` -> ``meva/cpu``,
-    ``meva-test`` -> ``meva/test``), used without ``config``; FAMILY is its folder. Callers at the edge pass
-    it; without it the registry is asked (deprecated: the last name lookup below the CLI, see
-    tests/test_layers.py).
+    ``meva-test`` -> ``meva/test``), used without ``config``; FAMILY is its folder. Callers at the edge
+    look it up in the registry and pass it (this module never resolves a model's name); None means
+    ``MODEL/cpu``, the default of a model registered without a config.
     """
-    if default is None:
-        from posebench.registry import get_plugin_system
-
-        default = get_plugin_system().models.get(model).metadata.get("config") or f"{model}/cpu"
+    default = default or f"{model}/cpu"
     name = config or default
     family = default.split("/")[0] if "/" in default else model
     return name if Path(name).suffix in CONFIG_SUFFIXES or "/" in name else f"{family}/{name}"

@@ -26,11 +26,13 @@ class Run:
     seed: int = 0
 
     @classmethod
-    def of(cls, model: str, dataset: str, config: str | None, seed: int = 0) -> "Run":
-        """The run of ``model`` trained with ``config`` (a name, a file, or None: the model's default)."""
+    def of(cls, model: str, dataset: str, config: str | None, seed: int = 0, *,
+           default_config: str | None = None) -> "Run":
+        """The run of ``model`` trained with ``config`` (a name, a file, or None: the model's default,
+        ``default_config``: its ``ModelSpec.config``, which the edge looks up; see :func:`config_target`)."""
         from posebench.config import config_tag
 
-        return cls(model, dataset, config_tag(model, config), seed)
+        return cls(model, dataset, config_tag(model, config, default_config), seed)
 
     @property
     def checkpoint_dir(self) -> Path:
@@ -59,14 +61,18 @@ class Run:
         return self.checkpoint
 
 
-def find_checkpoint(model: str, dataset: str, seed: int, explicit: dict[str, str], config: str | None = None) -> Path:
-    """The checkpoint to evaluate ``model`` with: ``explicit[model]`` or the one ``posebench train`` cached."""
-    return Run.of(model, dataset, config, seed).find_checkpoint(explicit.get(model), config_flag=config)
+def find_checkpoint(model: str, dataset: str, seed: int, explicit: dict[str, str], config: str | None = None, *,
+                    default_config: str | None = None) -> Path:
+    """The checkpoint to evaluate ``model`` with: ``explicit[model]`` or the one ``posebench train`` cached
+    (``default_config``: the model's ``ModelSpec.config``, see :meth:`Run.of`)."""
+    run = Run.of(model, dataset, config, seed, default_config=default_config)
+    return run.find_checkpoint(explicit.get(model), config_flag=config)
 
 
-def load_trained_model(path: Path, device: str, model_name: str | None = None):
-    """The model in checkpoint ``path`` on ``device``, in eval mode; with ``model_name``, a
-    CheckpointError if it holds another model (hparams and size are checked before building)."""
+def load_trained_model(path: Path, device: str, model_name: str | None = None, *, build):
+    """The model in checkpoint ``path`` on ``device``, in eval mode, made by ``build(model_name, hparams)``
+    (the edge passes :func:`posebench.registry.build_model`); with ``model_name``, a CheckpointError if
+    it holds another model (hparams and size are checked before building)."""
     from posebench.training.checkpoint import load_model
 
-    return load_model(path, map_location=device, model_name=model_name).to(device).eval()
+    return load_model(path, build=build, map_location=device, model_name=model_name).to(device).eval()

@@ -114,17 +114,16 @@ def resample_prediction(pred: dict, src_fps: float, times_dst_s: np.ndarray) -> 
 # -- one track through the model -------------------------------------------------------------
 
 def predict_person(model, track: PersonTrack, image_wh: tuple[int, int], video_fps: float, model_fps: float, *,
-                   protocol: str = "posebench", device: str = "cpu", post_filter: PostFilter | None = None
+                   protocol, device: str = "cpu", post_filter: PostFilter | None = None
                    ) -> tuple[dict, np.ndarray]:
     """Run ``model`` on one track at ``model_fps``; return its outputs at the video's frame times
     (``joints_lsp14_m``, ``joints24_m``, ``rotmat``, ``betas`` (None for a joints-only model),
-    ``covered``) and the box (T, 4) of the video-rate observations."""
+    ``covered``) and the box (T, 4) of the video-rate observations. ``protocol``: the
+    :class:`posebench.metrics.protocols.Protocol` whose windowing is used (the caller resolves its name)."""
     from posebench.data.observations import observe_keypoints
     from posebench.data.track import Track
     from posebench.evaluation import predict_track
-    from posebench.registry import get_protocol
-
-    proto = get_protocol(protocol)
+    proto = protocol
     name = f"id{track.track_id}"
     kp_model = resample_keypoints(track.kp2d_px, video_fps, model_fps)
     obs = observe_keypoints(kp_model, image_wh, name=name)
@@ -287,10 +286,11 @@ def detect_and_track(video: str | os.PathLike, detector, *, fps: float | None = 
 
 
 def run_model_on_tracks(tracked: TrackedVideo, model, out_dir: str | os.PathLike, *, checkpoint: str = "",
-                        protocol: str = "posebench", model_fps: float = DEFAULT_MODEL_FPS, device: str = "cpu",
+                        protocol, model_fps: float = DEFAULT_MODEL_FPS, device: str = "cpu",
                         post_filter: PostFilter | None = None, model_label: str = "", overlay: bool = True,
                         export: bool = True, progress: bool = False) -> DemoResult:
-    """Steps 3-5 (module docstring) for every track of ``tracked`` with one model."""
+    """Steps 3-5 (module docstring) for every track of ``tracked`` with one model, windowed as
+    ``protocol`` (a :class:`posebench.metrics.protocols.Protocol`; its id goes into the outputs)."""
     from posebench.drawing import DrawnTrack, write_contact_sheet, write_overlay_video
     from posebench.export import CAMERA_TO_YUP, motion_for_export, write_amass_npz, write_bvh
     from posebench.skeleton import LSP14_JOINT_NAMES
@@ -337,7 +337,7 @@ def run_model_on_tracks(tracked: TrackedVideo, model, out_dir: str | os.PathLike
                 "image_wh": np.asarray(image_wh, np.int64), "track_id": np.int64(tr.track_id),
                 "joint_names_lsp14": np.asarray(LSP14_JOINT_NAMES), "video": np.asarray(str(video)),
                 "model": np.asarray(model_label), "checkpoint": np.asarray(str(checkpoint)),
-                "protocol": np.asarray(protocol), "resampling": np.asarray(note),
+                "protocol": np.asarray(protocol.id), "resampling": np.asarray(note),
                 "joints24_export_m": None if motion is None else motion.joints24_m.astype(np.float32)}
         res.files["pose"] = _write_npz(base.with_name(base.name + "_pose.npz"), pose)
         if motion is not None and export:
@@ -357,7 +357,7 @@ def run_model_on_tracks(tracked: TrackedVideo, model, out_dir: str | os.PathLike
         result.contact_sheet = write_contact_sheet(
             out_dir / f"{stem}_sheet.png", video, drawn, n_frames, fps,
             title=f"{video.name}: {model_label}, {len(results)} track(s), {n_frames} frames at {fps:g} fps")
-    write_json(result.report, report_dict(result, checkpoint=str(checkpoint), protocol=protocol))
+    write_json(result.report, report_dict(result, checkpoint=str(checkpoint), protocol=protocol.id))
     return result
 
 

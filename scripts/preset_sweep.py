@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from posebench import get_protocol, load_dataset
-from posebench.benchmarking import run_eval
+from posebench.api import run_eval
 from posebench.metrics.scoring import SequencePrediction, SequenceTarget, score
 
 # variant -> (dataset name, dataset options)

@@ -67,10 +67,12 @@ def test_fetch_of_a_licensed_dataset_explains_why_not():
 
 
 def test_config_names_and_tags_follow_each_models_default():
+    from posebench.api import default_config
     from posebench.config import config_tag, config_target
 
-    assert config_target("meva", None) == "meva/cpu" and config_tag("meva", None) == "cpu"
-    assert config_target("meva-test", None) == "meva/test" and config_tag("meva-test", None) == "test"
+    meva, meva_test = default_config("meva"), default_config("meva-test")  # the edge looks the default up
+    assert config_target("meva", None, meva) == "meva/cpu" and config_tag("meva", None, meva) == "cpu"
+    assert config_target("meva-test", None, meva_test) == "meva/test" and config_tag("meva-test", None, meva_test) == "test"
     assert config_target("vibe", "quick") == "vibe/quick"
     assert config_tag("hmmr", "/some/where/my_run.py") == "my_run"
 

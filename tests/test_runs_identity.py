@@ -19,8 +19,10 @@ def test_a_run_folder_is_one_per_model_dataset_config_and_seed(tmp_path, monkeyp
 
 def test_run_of_takes_the_tag_from_the_models_config_like_train_does(tmp_path, monkeypatch):
     monkeypatch.setenv("POSEBENCH_CACHE", str(tmp_path))
-    assert Run.of("vibe", "cmu", None).config == "cpu"  # the model's default
-    assert Run.of("vibe-test", "cmu", None).config == "test"
+    from posebench.api import default_config
+
+    assert Run.of("vibe", "cmu", None, default_config=default_config("vibe")).config == "cpu"  # the model's default
+    assert Run.of("vibe-test", "cmu", None, default_config=default_config("vibe-test")).config == "test"
     assert Run.of("hmmr", "cmu", "/some/where/my_run.py", 1) == Run("hmmr", "cmu", "my_run", 1)
 
 

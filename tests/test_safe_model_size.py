@@ -39,7 +39,7 @@ def test_meta_count_matches_the_real_model():
 def test_huge_hidden_in_checkpoint_hparams_is_refused_before_allocation(tmp_path, no_real_build_of_large_models):
     path = write_vibe_test_checkpoint(tmp_path / "bomb.pt", hidden=10**6)
     with pytest.raises(CheckpointError) as err:
-        load_model(path, model_name="vibe-test")
+        load_model(path, build=registry.build_model, model_name="vibe-test")
     message = str(err.value)
     assert "bomb.pt" in message and "MAX_MODEL_ELEMENTS" in message and "refused before allocation" in message
     assert len(message.splitlines()) == 1
@@ -47,7 +47,7 @@ def test_huge_hidden_in_checkpoint_hparams_is_refused_before_allocation(tmp_path
 
 def test_a_normal_checkpoint_still_loads(tmp_path, no_real_build_of_large_models):
     path = write_vibe_test_checkpoint(tmp_path / "ok.pt")
-    model = load_model(path, model_name="vibe-test")
+    model = load_model(path, build=registry.build_model, model_name="vibe-test")
     assert isinstance(model, torch.nn.Module) and not model.training
 
 
@@ -55,7 +55,7 @@ def test_limit_is_read_at_call_time(tmp_path, monkeypatch):
     path = write_vibe_test_checkpoint(tmp_path / "ok.pt")
     monkeypatch.setattr(limits, "MAX_MODEL_ELEMENTS", 1000)
     with pytest.raises(CheckpointError, match=r"ok\.pt.*more than the limit of 1,000"):
-        load_model(path, model_name="vibe-test")
+        load_model(path, build=registry.build_model, model_name="vibe-test")
 
 
 def test_motion_vae_checkpoint_is_sized_before_building(tmp_path, monkeypatch):

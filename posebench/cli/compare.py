@@ -34,7 +34,7 @@ from posebench.runs import Run
 def compare_cmd(models, dataset, config, quick, seeds, steps, protocol, mirror, retrain, out, device):
     """Train MODELS with the same data and budget, evaluate them, print the paired comparison."""
     from posebench import results
-    from posebench.benchmarking import run_eval
+    from posebench.api import default_config, run_eval
 
     if quick:
         config, seeds = "quick", "0"
@@ -57,7 +57,7 @@ def compare_cmd(models, dataset, config, quick, seeds, steps, protocol, mirror, 
         cfg = resolve_model_config(name, config, overrides)
         budget[name] = cfg.get("train", {}).get("steps")
         for seed in seed_list:
-            run = Run.of(name, dataset, config, seed)
+            run = Run.of(name, dataset, config, seed, default_config=default_config(name))
             best = run.checkpoint
             if best.is_file() and not retrain:
                 click.echo(f"[{name} seed {seed}] using existing {best} (--retrain to train again)")

@@ -24,10 +24,13 @@ def load_demo_model(model: str, checkpoint: str | None, dataset: str, seed: int,
 
     A missing cached checkpoint raises a :class:`PosebenchError` that names the command that trains it.
     """
+    from posebench.api import default_config
+    from posebench.registry import build_model
     from posebench.runs import find_checkpoint, load_trained_model
 
-    path = find_checkpoint(model, dataset, seed, {model: checkpoint} if checkpoint else {}, config=config)
-    return load_trained_model(path, device, model_name=model), path
+    path = find_checkpoint(model, dataset, seed, {model: checkpoint} if checkpoint else {}, config=config,
+                           default_config=default_config(model))
+    return load_trained_model(path, device, model_name=model, build=build_model), path
 
 
 def open_detector(detector_model: str | None, num_poses: int = 4, allow_telemetry: bool = False):
@@ -47,10 +50,13 @@ def resolve_post_filter(model: str, config: str | None = None):
     if "+" not in model:
         return model, None
     from posebench.evaluation import TrackPrediction
-    from posebench.filters import resolve_model_names
+    from posebench.api import default_config
+    from posebench.filters import base_model_name, resolve_model_names
     from posebench.registry import get_plugin_system
 
-    spec = resolve_model_names([model], config, registry=get_plugin_system().filters)[model]
+    base = base_model_name(model)
+    spec = resolve_model_names([model], config, registry=get_plugin_system().filters,
+                               default_configs={base: default_config(base)})[model]
     chain = spec.track_filter
 
     def post_filter(arrays: dict, fps: float) -> dict:
@@ -137,6 +143,7 @@ def demo_cmd(videos, models, checkpoints, dataset, seed, config, detector_model,
     from tabulate import tabulate
 
     from posebench.devices import choose_device
+    from posebench.registry import get_protocol
     from posebench.tracking import TrackerConfig
     from posebench.video import read_video_info
     from posebench.video_pipeline import DEFAULT_MODEL_FPS, detect_and_track, run_model_on_tracks, summary_rows
@@ -145,6 +152,7 @@ def demo_cmd(videos, models, checkpoints, dataset, seed, config, detector_model,
     for video in videos:
         read_video_info(video, fps=fps)  # an unreadable video fails here, named, before any model loads
     device = choose_device(device)
+    proto = get_protocol(protocol)  # names are resolved here, at the edge; an unknown one fails before any work
     loaded = []
     for label in labels:
         base_model, post_filter = resolve_post_filter(label, config)
@@ -166,7 +174,7 @@ def demo_cmd(videos, models, checkpoints, dataset, seed, config, detector_model,
                    f"{[t.track_id for t in tracked.tracks]}; dropped detections: {dropped}")
         for label, net, ckpt_path, post_filter in loaded:
             out = Path(out_dir) / label if len(loaded) > 1 else Path(out_dir)
-            result = run_model_on_tracks(tracked, net, out, checkpoint=str(ckpt_path), protocol=protocol,
+            result = run_model_on_tracks(tracked, net, out, checkpoint=str(ckpt_path), protocol=proto,
                                          model_fps=model_fps, device=device, post_filter=post_filter,
                                          model_label=label, overlay=not no_overlay, export=not no_export,
                                          progress=progress)

@@ -43,7 +43,7 @@ def _print_and_save(report_rows, per_sequence, comparison, meta, out: Path | Non
 def eval_cmd(models, dataset, split, protocol, checkpoint, cfg_options, seeds, config, out, device):
     """Evaluate trained MODELS on a dataset split under one protocol; print one table."""
     from posebench import results
-    from posebench.benchmarking import run_eval
+    from posebench.api import run_eval
 
     with results.output_set(out) as out_dir:  # one set, swapped in whole (None without --out)
         report = run_eval(parse_models(models), dataset, split=split, protocol=protocol, seeds=parse_seeds(seeds),

@@ -14,10 +14,12 @@ from posebench.registry import get_plugin_system
 
 def resolve_model_config(model: str, config: str | None, cfg_options: tuple[str, ...]) -> dict:
     """The model's config (see :func:`config_target`) with the overrides applied."""
+    from posebench.api import default_config
     from posebench.config import config_target, load_config
 
     # mmengine style "a=1 b=2" in one quoted value, or the option repeated.
-    return load_config(config_target(model, config), [item for value in cfg_options for item in value.split()])
+    return load_config(config_target(model, config, default_config(model)),
+                       [item for value in cfg_options for item in value.split()])
 
 
 def train_one(model: str, dataset: str, cfg: dict, *, seed: int, device: str | None, resume: bool,
@@ -76,9 +78,11 @@ def train_cmd(model, dataset, stage, config, cfg_options, seed, resume, overwrit
 
     A new run into a folder that holds one is refused: continue it with --resume, or start
     again with --overwrite. Only one process can write a run folder at a time."""
+    from posebench.api import default_config
+
     cfg = resolve_model_config(model, config, cfg_options)
     best = train_one(model, dataset, cfg, seed=seed, device=device, resume=resume, stage=stage, out=out,
-                     config_name=config_tag(model, config), overwrite=overwrite)
+                     config_name=config_tag(model, config, default_config(model)), overwrite=overwrite)
     click.echo(f"best checkpoint: {best}")
 
 

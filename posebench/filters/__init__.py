@@ -99,13 +99,13 @@ def resolve_model_name(name: str, options: dict | None = None, *, registry) -> F
     return FilteredModel(label=str(name).strip(), model=model, track_filter=chain)
 
 
-def _config_filter_options(model: str, config: str | None) -> dict:
-    """The ``filters`` section of ``model``'s config (``config`` name or file; None = its default), or {}
-    when the model has no such config file."""
+def _config_filter_options(model: str, config: str | None, default_config: str | None) -> dict:
+    """The ``filters`` section of ``model``'s config (``config`` name or file; None = ``default_config``),
+    or {} when the model has no such config file."""
     from posebench.config import config_target, load_config, resolve_config_path
 
     try:
-        path = resolve_config_path(config_target(model, config))
+        path = resolve_config_path(config_target(model, config, default_config))
     except PosebenchError:
         return {}
     return dict(load_config(path).get("filters") or {})
@@ -113,15 +113,17 @@ def _config_filter_options(model: str, config: str | None) -> dict:
 
 def resolve_model_names(names: list[str], config: str | None = None,
                         cfg_options: list[str] | tuple[str, ...] | dict | None = None, *,
-                        registry) -> dict[str, FilteredModel]:
+                        registry, default_configs: dict[str, str | None] | None = None) -> dict[str, FilteredModel]:
     """``{name: FilteredModel}`` for the ``--models`` of ``posebench eval``/``compare``: each filter (from
-    ``registry``) takes its defaults, then the ``filters`` section of the model's config (``config``),
-    then ``cfg_options`` (``filters.NAME.PARAM=VALUE``)."""
+    ``registry``) takes its defaults, then the ``filters`` section of the model's config (``config``, or
+    the model's default config: ``default_configs[model]``, its ``ModelSpec.config``, looked up by the
+    caller), then ``cfg_options`` (``filters.NAME.PARAM=VALUE``)."""
     overrides = filter_options_from(cfg_options)
+    default_configs = default_configs or {}
     specs = {}
     for name in names:
         model, filters = split_model_name(name)
-        from_config = _config_filter_options(model, config) if filters else {}
+        from_config = _config_filter_options(model, config, default_configs.get(model)) if filters else {}
         specs[name] = resolve_model_name(name, merge_filter_options(from_config, overrides), registry=registry)
     return specs
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -154,15 +155,17 @@ def load_model_state(model: torch.nn.Module, ckpt: dict, path: str | Path = "<ch
     module.load_state_dict(state, strict=strict)
 
 
-def load_model(path: str | Path, map_location="cpu", model_name: str | None = None) -> torch.nn.Module:
-    """Rebuild a registered model from a checkpoint (its ``model_name`` + ``hparams``) and load its weights.
+def load_model(path: str | Path, *, build: Callable[[str, dict], torch.nn.Module], map_location="cpu",
+               model_name: str | None = None) -> torch.nn.Module:
+    """Rebuild a model from a checkpoint (its ``model_name`` + ``hparams``) and load its weights.
 
-    With ``model_name``, the checkpoint must belong to that model (CheckpointError otherwise); the
-    hparams are checked by building the model from them (unknown keys, bad values) and the
-    weights against the built model's keys and shapes, each failure naming the file.
+    ``build(model_name, hparams)`` makes the model (the caller at the edge passes
+    :func:`posebench.registry.build_model`). With ``model_name``, the checkpoint must belong to
+    that model (CheckpointError otherwise); the hparams are checked by building the model from
+    them (unknown keys, bad values) and the weights against the built model's keys and shapes,
+    each failure naming the file.
     """
-    from posebench.registry import build_model
-
+    build_model = build
     ckpt = load_checkpoint(path, model_name=model_name, map_location=map_location)
     if not isinstance(ckpt["hparams"], dict):
         raise CheckpointError(f"{path}: hparams is a {type(ckpt['hparams']).__name__}, not a dict")

@@ -6,12 +6,16 @@ from posebench.data.track import MotionClip, Track
 from posebench.errors import PosebenchError
 
 
+def dataset_options(name: str, cfg: dict) -> dict:
+    """The keyword arguments of dataset ``name``'s factory in config ``cfg`` (its ``dataset_options[name]``)."""
+    return dict((cfg.get("dataset_options") or {}).get(name) or {})
+
+
 def open_dataset(name: str, cfg: dict):
     """The registered dataset ``name``, built with ``cfg["dataset_options"][name]`` as keyword arguments."""
     from posebench.registry import load_dataset
 
-    options = dict((cfg.get("dataset_options") or {}).get(name) or {})
-    return load_dataset(name, **options)
+    return load_dataset(name, **dataset_options(name, cfg))
 
 
 def training_tracks(dataset, split: str, min_len: int = 1) -> list[Track]:
