@@ -22,6 +22,13 @@ def open_dataset(name: str, cfg: dict):
     return load_dataset(name, **dataset_options(name, cfg))
 
 
+def validation_protocol(cfg: dict):
+    """The Protocol that training with config ``cfg`` validates under (``train.protocol``)."""
+    from posebench.training.loop import TrainConfig
+
+    return get_protocol((cfg.get("train") or {}).get("protocol", TrainConfig.protocol))
+
+
 def load_trained_model(path: str | Path, device: str, model_name: str | None = None):
     """The registered model in checkpoint ``path`` on ``device``, in eval mode (see
     :func:`posebench.runs.load_trained_model`)."""

@@ -208,11 +208,13 @@ def supervised_trainer(model_class: str, label: str) -> TrainFn:
               stage: str = "all", seed: int = 0) -> Path:
         import importlib
 
+        from posebench.api import open_dataset, validation_protocol  # a TrainFn takes names: it is an edge
         from posebench.training.supervised import train_supervised
 
         module_name, _, attr = model_class.partition(":")
         cls = getattr(importlib.import_module(module_name), attr)
-        return train_supervised(cls, label, cfg, dataset_name, out_dir, device=device, resume=resume, stage=stage,
+        return train_supervised(cls, label, cfg, open_dataset(dataset_name, cfg or {}), dataset_name, out_dir,
+                                protocol=validation_protocol(cfg or {}), device=device, resume=resume, stage=stage,
                                 seed=seed)
 
     train.__qualname__ = train.__name__ = f"train_supervised[{model_class}]"

@@ -51,8 +51,6 @@ def test_the_walk_finds_registry_imports(tmp_path):
     assert [line for line, mod, _ in _imports(module) if mod == "posebench.registry"] == [2]
 
 
-@pytest.mark.xfail(strict=False, reason="being moved to the edge (issue 12 item 3): training/data.py (open_dataset) "
-                   "and training/loop.py (validate's protocol)")
 def test_below_the_cli_nothing_resolves_names_through_the_registry():
     offenders = [use for path in _core_modules()
                  if not str(path.relative_to(CORE)).replace("\\", "/").startswith(EDGE)

@@ -8,6 +8,7 @@ import torch
 from posebench.config import load_config, parse_cfg_options
 from posebench.data.track import MotionClip
 from posebench.errors import CheckpointError, PosebenchError
+from posebench.registry import get_protocol
 from posebench.training import (
     MotionWindows,
     TrackWindows,
@@ -78,7 +79,7 @@ def test_batch_order_is_a_pure_function_of_seed_and_step():
 def test_tiny_model_learns(tmp_path):
     model = _model()
     cfg = TrainConfig(steps=40, batch_size=4, lr=3e-3, val_every=40, checkpoint_every=40, log_every=1, seed=0)
-    result = fit(model, make_tracks(3, 40), make_tracks(1, 24, seed=9), cfg, tmp_path, progress=False)
+    result = fit(model, make_tracks(3, 40), make_tracks(1, 24, seed=9), cfg, tmp_path, progress=False, protocol=get_protocol(cfg.protocol))
     losses = [r["loss"] for r in result.history if r["split"] == "train"]
     assert len(losses) == 40
     assert np.mean(losses[-5:]) < 0.5 * np.mean(losses[:3])
@@ -91,6 +92,14 @@ def test_tiny_model_learns(tmp_path):
     assert ckpt["step"] == 40 and ckpt["best_metric"] == pytest.approx(val[0]["pa_mpjpe"])
 
 
+def test_validation_takes_the_protocol_object_from_the_caller(tmp_path):
+    """fit looks no name up (tests/test_layers.py): validating without the protocol object is an error."""
+    cfg = TrainConfig(steps=2, batch_size=2, val_every=2, checkpoint_every=2, seed=0)
+    with pytest.raises(PosebenchError, match="protocol"):
+        fit(_model(), make_tracks(2, 40), make_tracks(1, 24, seed=9), cfg, tmp_path, progress=False)
+    assert not (tmp_path / "last.pt").exists()
+
+
 def _weights(model):
     return {k: v.clone() for k, v in model.state_dict().items()}
 
@@ -100,15 +109,15 @@ def test_resume_after_a_kill_is_bit_identical(tmp_path):
     cfg = TrainConfig(steps=6, batch_size=3, lr=1e-3, val_every=2, checkpoint_every=3, log_every=1, seed=4,
                       scheduler="plateau", plateau_patience=0, grad_clip=1.0)
     straight = _model()
-    res_a = fit(straight, tracks, val, cfg, tmp_path / "a", progress=False)
+    res_a = fit(straight, tracks, val, cfg, tmp_path / "a", progress=False, protocol=get_protocol(cfg.protocol))
 
     killed = _model()
     killed.fail_at_step = 5  # dies after step 5's update; last.pt is from step 3
     with pytest.raises(KeyboardInterrupt):
-        fit(killed, tracks, val, cfg, tmp_path / "b", progress=False)
+        fit(killed, tracks, val, cfg, tmp_path / "b", progress=False, protocol=get_protocol(cfg.protocol))
     assert load_checkpoint(tmp_path / "b" / "last.pt")["step"] == 3
     resumed = _model(seed=99)  # different init: everything must come from the checkpoint
-    res_b = fit(resumed, tracks, val, cfg, tmp_path / "b", resume=True, progress=False)
+    res_b = fit(resumed, tracks, val, cfg, tmp_path / "b", resume=True, progress=False, protocol=get_protocol(cfg.protocol))
 
     def rows(res):
         return [(r["step"], r["split"], r.get("loss"), r.get("pa_mpjpe"), r.get("lr")) for r in res.history]

@@ -24,8 +24,9 @@ from posebench_meva.model import MEVA, MODEL_CLASSES
 from posebench_meva.train_vae import VAETrainConfig, load_vae, prior_check_failure, train_vae
 from posebench_meva.vae_eval import vae_reconstruction_eval
 
+from posebench.api import open_dataset, validation_protocol
 from posebench.errors import PosebenchError
-from posebench.training.data import open_dataset, supervised_splits, train_config
+from posebench.training.data import supervised_splits, train_config
 from posebench.training.loop import fit
 from posebench.training.run_folder import clear_run
 from posebench.training.seeding import seed_everything
@@ -64,7 +65,8 @@ def train_e2e(cfg: dict, dataset, out_dir: str | Path, device: str = "cpu", resu
         _check_prior(cfg, vae_path.parent / "report.json")
         model.load_vae_state(load_vae(vae_path).state_dict(), str(vae_path))
     tcfg = train_config(cfg, seed=seed, device=device, window_stride=MEVA_STRIDES.get(dataset_name, window // 2))
-    result = fit(model, train_tracks, val_tracks, tcfg, out_dir, resume=resume, progress=True)
+    result = fit(model, train_tracks, val_tracks, tcfg, out_dir, resume=resume, progress=True,
+                 protocol=validation_protocol(cfg))
     return result.best_path or result.last_path
 
 

@@ -40,6 +40,7 @@ from posebench_meva.vae_data import (
 from posebench_meva.vae_eval import baselines_eval, beats_middle_frame, vae_reconstruction_eval
 from tqdm.auto import tqdm
 
+from posebench.api import open_dataset
 from posebench.body_models import get_body_model
 from posebench.config import check_keys
 from posebench.data import augment
@@ -47,7 +48,6 @@ from posebench.errors import PosebenchError
 from posebench.io import write_json
 from posebench.models.limits import check_model_size
 from posebench.training.checkpoint import load_checkpoint, restore_rng, save_checkpoint
-from posebench.training.data import open_dataset
 from posebench.training.logging import MetricsLogger, get_logger, read_metrics
 from posebench.training.run_folder import check_fresh_run
 from posebench.training.seeding import seed_everything

@@ -20,9 +20,10 @@ import numpy as np
 from posebench_vibe.model import MODEL_CLASSES
 from posebench_vibe.real_motion import RealMotionSampler
 
+from posebench.api import open_dataset, validation_protocol
 from posebench.errors import PosebenchError
 from posebench.training import MotionWindows
-from posebench.training.data import clip_at_fps, open_dataset
+from posebench.training.data import clip_at_fps
 from posebench.training.supervised import SupervisedRun, train_supervised
 
 MOTION_DEFAULTS = {"dataset": None, "split": "train", "stride": None, "batch_size": None}
@@ -51,8 +52,10 @@ def train_vibe(cfg: dict, dataset_name: str, out_dir: str | Path, device: str = 
                stage: str = "all", seed: int = 0, model_name: str = "vibe") -> Path:
     """The ``train`` entry registered for "vibe" (and, with ``model_name``, "vibe-test"): the core's
     one-stage supervised trainer, with the motion discriminator's real motion attached."""
-    return train_supervised(MODEL_CLASSES[model_name], "VIBE", cfg, dataset_name, out_dir, device=device,
-                            resume=resume, stage=stage, seed=seed, prepare=_attach_real_motion)
+    cfg = dict(cfg or {})
+    return train_supervised(MODEL_CLASSES[model_name], "VIBE", cfg, open_dataset(dataset_name, cfg), dataset_name,
+                            out_dir, protocol=validation_protocol(cfg), device=device, resume=resume, stage=stage,
+                            seed=seed, prepare=_attach_real_motion)
 
 
 def _attach_real_motion(model, run: SupervisedRun) -> dict:

@@ -1,4 +1,5 @@
-"""Getting a registered dataset's tracks and motion ready for training, the same way for every model."""
+"""Getting a dataset's tracks and motion ready for training, the same way for every model (the dataset
+object comes from the caller: :func:`posebench.api.open_dataset` opens one by name)."""
 from __future__ import annotations
 
 from posebench.data.resample import resample_motion
@@ -10,12 +11,6 @@ def dataset_options(name: str, cfg: dict) -> dict:
     """The keyword arguments of dataset ``name``'s factory in config ``cfg`` (its ``dataset_options[name]``)."""
     return dict((cfg.get("dataset_options") or {}).get(name) or {})
 
-
-def open_dataset(name: str, cfg: dict):
-    """The registered dataset ``name``, built with ``cfg["dataset_options"][name]`` as keyword arguments."""
-    from posebench.registry import load_dataset
-
-    return load_dataset(name, **dataset_options(name, cfg))
 
 
 def training_tracks(dataset, split: str, min_len: int = 1) -> list[Track]:

@@ -170,12 +170,12 @@ class StepBatchSampler(Sampler):
             yield step_batch_indices(step, self.n_items, self.batch_size, self.seed, self.world_size, self.rank)
 
 
-def validate(model: PoseModel, val_tracks, cfg: TrainConfig, device: str) -> dict[str, float]:
-    """Score ``model`` on the validation tracks (VAL split only) with the harness's evaluation."""
+def validate(model: PoseModel, val_tracks, cfg: TrainConfig, device: str, protocol) -> dict[str, float]:
+    """Score ``model`` on the validation tracks (VAL split only) with the harness's evaluation under
+    ``protocol`` (the :class:`posebench.metrics.protocols.Protocol` named by ``cfg.protocol``)."""
     from posebench.evaluation import evaluate
-    from posebench.registry import get_protocol
 
-    result = evaluate(model, val_tracks, split="val", protocol=get_protocol(cfg.protocol), device=device,
+    result = evaluate(model, val_tracks, split="val", protocol=protocol, device=device,
                       batch_size=cfg.val_batch_size)
     return {k: float(v) for k, v in result.summary.items() if isinstance(v, (int, float, np.floating))}
 
@@ -195,7 +195,7 @@ def _step_schedulers(schedulers: dict, metric: float) -> None:
 
 def fit(model: PoseModel, train_tracks, val_tracks, cfg: TrainConfig, out_dir: str | Path, *,
         resume: bool = False, progress: bool = True, extra_state: dict | None = None,
-        overwrite: bool = False) -> TrainResult:
+        overwrite: bool = False, protocol=None) -> TrainResult:
     """Train ``model`` for ``cfg.steps`` optimiser steps; see the module docstring.
 
     ``train_tracks``/``val_tracks``: lists of :class:`Track` (``val_tracks`` may be None or empty:
@@ -204,14 +204,19 @@ def fit(model: PoseModel, train_tracks, val_tracks, cfg: TrainConfig, out_dir: s
     ``resume=True`` continues from ``out_dir/last.pt`` (an error when it does not exist, or when
     it was trained with another seed). ``out_dir`` is held for the run (:mod:`run_folder`): a
     second writer fails, and a fresh run into a folder that holds one fails unless ``overwrite``.
+    ``protocol``: the validation :class:`~posebench.metrics.protocols.Protocol` (``cfg.protocol``
+    resolved by the caller, e.g. ``posebench.get_protocol(cfg.protocol)``); needed with ``val_tracks``.
     """
+    if val_tracks and protocol is None:
+        raise PosebenchError(f"fit: validating needs the protocol object (protocol=, e.g. "
+                             f"posebench.get_protocol({cfg.protocol!r})); this module does not look names up")
     with run_folder(out_dir, resume=resume, overwrite=overwrite):
         return _fit(model, train_tracks, val_tracks, cfg, Path(out_dir), resume=resume, progress=progress,
-                    extra_state=extra_state)
+                    extra_state=extra_state, protocol=protocol)
 
 
 def _fit(model: PoseModel, train_tracks, val_tracks, cfg: TrainConfig, out_dir: Path, *, resume: bool,
-         progress: bool, extra_state: dict | None) -> TrainResult:
+         progress: bool, extra_state: dict | None, protocol) -> TrainResult:
     log = get_logger()
     ctx = ddp.init_distributed(choose_device(cfg.device))
     device = ctx.device
@@ -347,7 +352,7 @@ def _fit(model: PoseModel, train_tracks, val_tracks, cfg: TrainConfig, out_dir: 
             if has_val and (step % val_every == 0 or step == cfg.steps):
                 # Validation must not change the training randomness (resume exactness).
                 saved_rng = rng_state()
-                scores = validate(model, val_tracks, cfg, device) if ctx.is_main else None
+                scores = validate(model, val_tracks, cfg, device, protocol) if ctx.is_main else None
                 restore_rng(saved_rng)
                 model.train()
                 scores = ddp.broadcast_object(scores, ctx)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from posebench.errors import PosebenchError
-from posebench.training.data import open_dataset, supervised_splits, train_config
+from posebench.training.data import supervised_splits, train_config
 from posebench.training.loop import TrainConfig, fit
 from posebench.training.seeding import seed_everything
 
@@ -36,11 +36,13 @@ class SupervisedRun:
     seed: int
 
 
-def train_supervised(model_cls: type, label: str, cfg: dict | None, dataset_name: str, out_dir: str | Path, *,
-                     device: str = "cpu", resume: bool = False, stage: str = "all", seed: int = 0,
+def train_supervised(model_cls: type, label: str, cfg: dict | None, dataset, dataset_name: str, out_dir: str | Path, *,
+                     protocol, device: str = "cpu", resume: bool = False, stage: str = "all", seed: int = 0,
                      prepare: Callable[[object, SupervisedRun], dict] | None = None) -> Path:
-    """Train ``model_cls`` on ``dataset_name``'s train split, selecting on its val split; returns
-    the best checkpoint. ``label`` names the model in messages ("VIBE"). ``prepare(model, run)``
+    """Train ``model_cls`` on ``dataset``'s train split, selecting on its val split under ``protocol``
+    (objects: :func:`posebench.api.open_dataset` and :func:`posebench.api.validation_protocol` resolve
+    the names; ``dataset_name`` names the dataset in messages); returns the best checkpoint.
+    ``label`` names the model in messages ("VIBE"). ``prepare(model, run)``
     may attach extra parts to the model and returns extra state for the checkpoints (``fit``'s
     ``extra_state``, e.g. VIBE's real-motion sampler)."""
     if stage not in ONE_STAGE:
@@ -48,7 +50,6 @@ def train_supervised(model_cls: type, label: str, cfg: dict | None, dataset_name
     cfg = dict(cfg or {})
     model_cfg = dict(cfg.get("model") or {})
     window = int(model_cfg.get("window", model_cls.window))
-    dataset = open_dataset(dataset_name, cfg)
     train_tracks, val_tracks = supervised_splits(dataset, dataset_name, window, label)
     seed_everything(seed)  # before the model exists: the seed fixes the initial weights
     model = model_cls({**model_cfg, "input_dim": int(train_tracks[0].features.shape[1])})
@@ -57,5 +58,5 @@ def train_supervised(model_cls: type, label: str, cfg: dict | None, dataset_name
     if prepare is not None:
         extra_state = prepare(model, SupervisedRun(cfg, dataset, dataset_name, train_tracks, window, tcfg, seed))
     result = fit(model, train_tracks, val_tracks, tcfg, Path(out_dir), resume=resume, progress=True,
-                 extra_state=extra_state)
+                 extra_state=extra_state, protocol=protocol)
     return result.best_path or result.last_path

@@ -50,14 +50,15 @@ def build(cfg: dict | None = None) -> PerFrameModel:
 
 
 def train(cfg: dict, dataset_name: str, out_dir: Path, device: str, resume: bool, stage: str, seed: int) -> Path:
-    from posebench.registry import load_dataset
+    from posebench.registry import get_protocol, load_dataset
     from posebench.training.loop import TrainConfig, fit
 
     dataset = load_dataset(dataset_name)
     train_tracks = dataset.tracks("train")
     model = build({**cfg.get("model", {}), "input_dim": int(train_tracks[0].features.shape[1])})
-    result = fit(model, train_tracks, dataset.tracks("val"),
-                 TrainConfig(**{**cfg.get("train", {}), "seed": seed, "device": device}), out_dir, resume=resume)
+    tcfg = TrainConfig(**{**cfg.get("train", {}), "seed": seed, "device": device})
+    result = fit(model, train_tracks, dataset.tracks("val"), tcfg, out_dir, resume=resume,
+                 protocol=get_protocol(tcfg.protocol))
     return result.best_path
 
 
