@@ -162,12 +162,3 @@ def load_official_meva(model: nn.Module, path: str | Path) -> None:
     """Load a released ``model_best.pth.tar`` into a :class:`~posebench_meva.model.MEVA` built
     with the paper sizes (``input_dim = feat_dim = 2048``, so the input adapter is the identity)."""
     load_state_strict(model, read_official_meva_state(path), str(path))
-
-
-def build_official_meva(path: str | Path, body_model: str = "skeleton"):
-    """A MEVA model at the released sizes with the official weights of ``path`` loaded, in eval mode."""
-    from posebench_meva.model import MEVA
-
-    model = MEVA({"body_model": body_model})
-    load_official_meva(model, path)
-    return model.eval()
