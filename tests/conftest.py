@@ -1,6 +1,7 @@
 """Shared fixtures. ``realdata_dir``: the read-only real-data folder, or skip the test."""
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -33,3 +34,13 @@ def single_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
+
+
+@contextlib.contextmanager
+def private_posebench_dirs(base: Path):
+    """POSEBENCH_CACHE and POSEBENCH_DATA pointed at ``base/cache`` and ``base/data`` inside the block,
+    so a module-scoped fixture builds datasets without touching the user's folders. Yields ``base``."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("POSEBENCH_CACHE", str(base / "cache"))
+        mp.setenv("POSEBENCH_DATA", str(base / "data"))
+        yield base

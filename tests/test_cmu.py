@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from conftest import find_realdata_dir
+from conftest import find_realdata_dir, private_posebench_dirs
 
 from posebench.data.fetch import sha256_file
 from posebench.data.track import PoseDataset
@@ -50,9 +50,7 @@ def env(tmp_path_factory):
     if REALDATA is None:
         pytest.skip("shared/realdata not found (set POSEBENCH_REALDATA)")
     base = tmp_path_factory.mktemp("cmu")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("POSEBENCH_CACHE", str(base / "cache"))
-        mp.setenv("POSEBENCH_DATA", str(base / "data"))
+    with private_posebench_dirs(base):
         yield base
 
 

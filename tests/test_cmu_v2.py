@@ -5,6 +5,7 @@ import hashlib
 
 import numpy as np
 import pytest
+from conftest import private_posebench_dirs
 
 from posebench.data import detector_noise as dn
 from posebench.data.noise_stats import measure
@@ -29,9 +30,7 @@ def split_digest(dataset, split="test") -> str:
 @pytest.fixture(scope="module")
 def env(tmp_path_factory, realdata_dir):
     base = tmp_path_factory.mktemp("cmu_v2")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("POSEBENCH_CACHE", str(base / "cache"))
-        mp.setenv("POSEBENCH_DATA", str(base / "data"))
+    with private_posebench_dirs(base):
         yield realdata_dir
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import find_realdata_dir
+from conftest import find_realdata_dir, private_posebench_dirs
 
 from posebench.config import load_config
 from posebench.data import augment
@@ -23,9 +23,7 @@ def cmu_quick(tmp_path_factory):
     if realdata is None:
         pytest.skip("shared/realdata not found (set POSEBENCH_REALDATA)")
     base = tmp_path_factory.mktemp("cmu")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("POSEBENCH_CACHE", str(base / "cache"))
-        mp.setenv("POSEBENCH_DATA", str(base / "data"))
+    with private_posebench_dirs(base):
         from posebench_datasets.cmu import CmuBenchmark
 
         ds = CmuBenchmark(subset="quick", mirror=realdata)

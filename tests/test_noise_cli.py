@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import private_posebench_dirs
 from click.testing import CliRunner
 
 from posebench.cli.main import cli
@@ -15,9 +16,7 @@ KEYS = {"err_px", "err_pct_box", "accel_err_px", "accel_to_err_ratio", "autocorr
 @pytest.fixture(scope="module")
 def env(tmp_path_factory, realdata_dir):
     base = tmp_path_factory.mktemp("noise_cli")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("POSEBENCH_CACHE", str(base / "cache"))
-        mp.setenv("POSEBENCH_DATA", str(base / "data"))
+    with private_posebench_dirs(base):
         result = CliRunner().invoke(cli, ["data", "fetch", "cmu-quick", "--mirror", str(realdata_dir)])
         assert result.exit_code == 0, result.output
         yield realdata_dir

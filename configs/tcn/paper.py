@@ -1,3 +1,5 @@
+_base_ = ["../_base_/lifter_paper.py"]
+
 # The TCN lifter at the paper's sizes (Pavllo et al. CVPR 2019, VideoPose3D): receptive field 243
 # frames (dilations 3, 9, 27, 81), 1024 channels, dropout 0.25, batch norm, flip augmentation at
 # train and test time, Adam lr 1e-3. Approximate schedule: the paper trains 80 epochs on Human3.6M
@@ -13,16 +15,6 @@ model = dict(
     window=243,
 )
 
-train = dict(
-    steps=60000,
-    batch_size=8,  # windows of 243 frames, every frame supervised (sequence training)
-    lr=1e-3,
-    weight_decay=0.0,
-    val_every=1000,
-    checkpoint_every=1000,
-    window_stride=None,
-    scheduler="none",
-    select_metric="pa_mpjpe",
-)
+train = dict(batch_size=8)  # windows of 243 frames, every frame supervised (sequence training); the rest: configs/_base_/lifter_paper.py
 
 dataset_options = dict()
