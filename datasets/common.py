@@ -17,21 +17,22 @@ class DatasetFilesMissing(PosebenchError, FileNotFoundError):
     """A licensed dataset whose files are not where posebench looked (they are never downloaded for you)."""
 
 
+def _missing(what: str, path: Path, dataset: str, hint: str) -> DatasetFilesMissing:
+    return DatasetFilesMissing(
+        f"{dataset}: expected {what} {path} was not found. {hint}".rstrip()
+        + " Set the dataset root with --root/load_dataset(name, root=...) or POSEBENCH_DATA."
+    )
+
+
 def require_file(path: Path, dataset: str, hint: str = "") -> Path:
     if not path.is_file():
-        raise DatasetFilesMissing(
-            f"{dataset}: expected file {path} was not found. {hint}".rstrip()
-            + " Set the dataset root with --root/load_dataset(name, root=...) or POSEBENCH_DATA."
-        )
+        raise _missing("file", path, dataset, hint)
     return path
 
 
 def require_dir(path: Path, dataset: str, hint: str = "") -> Path:
     if not path.is_dir():
-        raise DatasetFilesMissing(
-            f"{dataset}: expected folder {path} was not found. {hint}".rstrip()
-            + " Set the dataset root with --root/load_dataset(name, root=...) or POSEBENCH_DATA."
-        )
+        raise _missing("folder", path, dataset, hint)
     return path
 
 

@@ -250,8 +250,31 @@ def pa_mpjpe(pred_m, gt_m) -> np.ndarray:
     return _blocked(lambda p, g: _norm(_procrustes(p, g) - g).mean(axis=1), (p, g), p.shape[0]) * M_TO_MM
 
 
+def _first_diff(x: np.ndarray) -> np.ndarray:
+    return np.diff(x, axis=0)
+
+
 def _second_diff(x: np.ndarray) -> np.ndarray:
     return x[:-2] - 2.0 * x[1:-1] + x[2:]
+
+
+_TIME_DIFFS = {1: _first_diff, 2: _second_diff}
+
+
+def _centred_diff_error(pred_m, gt_m, pelvis: Sequence[int] | None, order: int) -> np.ndarray:
+    """``mean_j ‖D P_j − D G_j‖`` per term, mm/frame^order, with D the ``order``-th time difference
+    (1 or 2) of each pelvis-centred sequence: (N, J, 3) metres -> (max(N − order, 0),)."""
+    diff = _TIME_DIFFS[order]
+    p, g = _pair(pred_m, gt_m, "pred_m", "gt_m")
+    if p.shape[0] <= order:
+        return np.zeros(0)
+    _centre(p[:1], pelvis, "pred_m")  # a bad pelvis fails here, before any block
+
+    def kernel(p, g):
+        p, g = _centre(p, pelvis, "pred_m"), _centre(g, pelvis, "gt_m")
+        return _norm(diff(p) - diff(g)).mean(axis=1)
+
+    return _blocked(kernel, (p, g), p.shape[0] - order, halo=order) * M_TO_MM
 
 
 def acc_err(pred_m, gt_m, vis=None, pelvis: Sequence[int] | None = MIDHIP) -> np.ndarray:
@@ -263,18 +286,9 @@ def acc_err(pred_m, gt_m, vis=None, pelvis: Sequence[int] | None = MIDHIP) -> np
     visible (HMMR's rule); only kept terms are returned, so the length is
     ``acc_term_mask(vis).sum()`` (N−2 without ``vis``; 0 when N < 3).
     """
-    p, g = _pair(pred_m, gt_m, "pred_m", "gt_m")
-    if p.shape[0] < 3:
-        return np.zeros(0)
-    _centre(p[:1], pelvis, "pred_m")
-
-    def kernel(p, g):
-        p, g = _centre(p, pelvis, "pred_m"), _centre(g, pelvis, "gt_m")
-        return _norm(_second_diff(p) - _second_diff(g)).mean(axis=1)
-
-    err = _blocked(kernel, (p, g), p.shape[0] - 2, halo=2) * M_TO_MM
-    if vis is not None:
-        err = err[acc_term_mask(vis, p.shape[0])]
+    err = _centred_diff_error(pred_m, gt_m, pelvis, order=2)
+    if vis is not None and err.size:
+        err = err[acc_term_mask(vis, err.size + 2)]
     return err
 
 
@@ -300,16 +314,7 @@ def vel_err(pred_m, gt_m, pelvis: Sequence[int] | None = MIDHIP) -> np.ndarray:
 
     ``pred_m``, ``gt_m``: (N, J, 3) metres, each pelvis-centred first. Returns (max(N−1, 0),).
     """
-    p, g = _pair(pred_m, gt_m, "pred_m", "gt_m")
-    if p.shape[0] < 2:
-        return np.zeros(0)
-    _centre(p[:1], pelvis, "pred_m")
-
-    def kernel(p, g):
-        p, g = _centre(p, pelvis, "pred_m"), _centre(g, pelvis, "gt_m")
-        return _norm(np.diff(p, axis=0) - np.diff(g, axis=0)).mean(axis=1)
-
-    return _blocked(kernel, (p, g), p.shape[0] - 1, halo=1) * M_TO_MM
+    return _centred_diff_error(pred_m, gt_m, pelvis, order=1)
 
 
 def pve(pred_verts_m, gt_verts_m) -> np.ndarray:
