@@ -253,3 +253,29 @@ def register_with_test_twin(register: Callable, spec: ModelSpec, *, test_model: 
     register(dataclasses.replace(
         spec, name=twin, build=build_test, train=train_test if spec.train else None, config=test_config,
         description=f"{label or spec.name} at tiny sizes (configs/{test_config}.py) for CI; trains in seconds"))
+
+
+def register_plugin_model(register: Callable, name: str, *, window: int | None, label: str, description: str,
+                          paper: str, licence: str, outputs: str = "smpl", test_class: str | None = None,
+                          supervised_class: str | None = None) -> None:
+    """Register the model ``name`` of a plugin package laid out as the bundled ones are.
+
+    The package is ``posebench_<name>``: ``build_<name>`` in its ``model`` module; ``train_<name>``
+    in its ``train`` module, or, with ``supervised_class`` (a class of its ``model`` module), the
+    core's supervised trainer as it is (:func:`supervised_trainer`); the default config is
+    ``<name>/cpu``. With ``test_class`` (a class of its ``model`` module) the ``<name>-test`` twin
+    is registered too, with the config ``<name>/test`` (:func:`register_with_test_twin`).
+    ``label`` names the model in messages ("VIBE"); the other keywords are :class:`ModelSpec` fields.
+    """
+    package = f"posebench_{name}"
+    if supervised_class is not None:
+        train = supervised_trainer(f"{package}.model:{supervised_class}", f"the {label}")
+    else:
+        train = lazy(f"{package}.train:train_{name}")
+    spec = ModelSpec(name, lazy(f"{package}.model:build_{name}"), train=train, window=window, outputs=outputs,
+                     config=f"{name}/cpu", description=description, paper=paper, licence=licence)
+    if test_class is None:
+        register(spec)
+    else:
+        register_with_test_twin(register, spec, test_model=lazy(f"{package}.model:{test_class}"),
+                                test_config=f"{name}/test", label=label)

@@ -12,16 +12,14 @@ protocol the ``"full"`` policy is used like for every model.
 from __future__ import annotations
 
 from posebench.hookspecs import hookimpl
-from posebench.specs import ModelSpec, lazy, register_with_test_twin
-
-LICENCE = "posebench re-implementation (Apache-2.0); official HMMR code and weights are BSD-2 (TensorFlow)"
-PAPER = "Kanazawa et al. CVPR 2019"
-DESCRIPTION = "HMMR: 1D temporal ResNet (f_movie, 13-frame receptive field) -> IEF, with ±5-frame past/future heads"
+from posebench.specs import register_plugin_model
 
 
 @hookimpl
 def posebench_register_models(register):
-    spec = ModelSpec("hmmr", lazy("posebench_hmmr.model:build_hmmr"), train=lazy("posebench_hmmr.train:train_hmmr"),
-                     window=20, config="hmmr/cpu", description=DESCRIPTION, paper=PAPER, licence=LICENCE)
-    register_with_test_twin(register, spec, test_model=lazy("posebench_hmmr.model:HmmrTest"), test_config="hmmr/test",
-                            label="HMMR")
+    register_plugin_model(
+        register, "hmmr", window=20, label="HMMR", test_class="HmmrTest",
+        description=("HMMR: 1D temporal ResNet (f_movie, 13-frame receptive field) -> IEF, with ±5-frame "
+                     "past/future heads"),
+        paper="Kanazawa et al. CVPR 2019",
+        licence="posebench re-implementation (Apache-2.0); official HMMR code and weights are BSD-2 (TensorFlow)")

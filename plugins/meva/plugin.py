@@ -8,16 +8,13 @@
 from __future__ import annotations
 
 from posebench.hookspecs import hookimpl
-from posebench.specs import ModelSpec, lazy, register_with_test_twin
-
-LICENCE = "posebench re-implementation (Apache-2.0); official MEVA weights are CMU non-commercial"
-PAPER = "Luo et al. ACCV 2020"
-DESCRIPTION = "MEVA: GRU features -> VAE motion prior (VME) -> residual IEF refinement (MRR)"
+from posebench.specs import register_plugin_model
 
 
 @hookimpl
 def posebench_register_models(register):
-    spec = ModelSpec("meva", lazy("posebench_meva.model:build_meva"), train=lazy("posebench_meva.train:train_meva"),
-                     window=90, config="meva/cpu", description=DESCRIPTION, paper=PAPER, licence=LICENCE)
-    register_with_test_twin(register, spec, test_model=lazy("posebench_meva.model:MevaTest"), test_config="meva/test",
-                            label="MEVA")
+    register_plugin_model(
+        register, "meva", window=90, label="MEVA", test_class="MevaTest",
+        description="MEVA: GRU features -> VAE motion prior (VME) -> residual IEF refinement (MRR)",
+        paper="Luo et al. ACCV 2020",
+        licence="posebench re-implementation (Apache-2.0); official MEVA weights are CMU non-commercial")

@@ -8,17 +8,14 @@ one-stage supervised trainer (:mod:`posebench.training.supervised`; ``model`` se
 from __future__ import annotations
 
 from posebench.hookspecs import hookimpl
-from posebench.specs import ModelSpec, lazy, supervised_trainer
-
-LICENCE = "posebench re-implementation from the paper (Apache-2.0)"
-PAPER = "Martinez et al. ICCV 2017 (a simple yet effective baseline)"
-DESCRIPTION = ("Per-frame 2D-to-3D lifter (Martinez et al.): linear 1024 + 2 residual blocks (linear, BN, ReLU, "
-               "dropout) x2; no temporal context; joints only")
+from posebench.specs import register_plugin_model
 
 
 @hookimpl
 def posebench_register_models(register):
-    register(ModelSpec("mlp", lazy("posebench_mlp.model:build_mlp"),
-                       train=supervised_trainer("posebench_mlp.model:MlpLifter", "the MLP"),
-                       window=None, outputs="joints", config="mlp/cpu", description=DESCRIPTION, paper=PAPER,
-                       licence=LICENCE))
+    register_plugin_model(
+        register, "mlp", window=None, label="MLP", outputs="joints", supervised_class="MlpLifter",
+        description=("Per-frame 2D-to-3D lifter (Martinez et al.): linear 1024 + 2 residual blocks (linear, BN, "
+                     "ReLU, dropout) x2; no temporal context; joints only"),
+        paper="Martinez et al. ICCV 2017 (a simple yet effective baseline)",
+        licence="posebench re-implementation from the paper (Apache-2.0)")

@@ -10,17 +10,14 @@ models``; the config's ``model.window`` decides).
 from __future__ import annotations
 
 from posebench.hookspecs import hookimpl
-from posebench.specs import ModelSpec, lazy, supervised_trainer
-
-LICENCE = "posebench re-implementation from the paper (Apache-2.0); the official VideoPose3D code is CC BY-NC"
-PAPER = "Pavllo et al. CVPR 2019 (VideoPose3D)"
-DESCRIPTION = ("Temporal-convolution 2D-to-3D lifter (VideoPose3D design): dilated 1D convs, receptive field "
-               "27/81/243, causal option, flip augmentation; joints only")
+from posebench.specs import register_plugin_model
 
 
 @hookimpl
 def posebench_register_models(register):
-    register(ModelSpec("tcn", lazy("posebench_tcn.model:build_tcn"),
-                       train=supervised_trainer("posebench_tcn.model:TemporalConvLifter", "the TCN"),
-                       window=None, outputs="joints", config="tcn/cpu", description=DESCRIPTION, paper=PAPER,
-                       licence=LICENCE))
+    register_plugin_model(
+        register, "tcn", window=None, label="TCN", outputs="joints", supervised_class="TemporalConvLifter",
+        description=("Temporal-convolution 2D-to-3D lifter (VideoPose3D design): dilated 1D convs, receptive field "
+                     "27/81/243, causal option, flip augmentation; joints only"),
+        paper="Pavllo et al. CVPR 2019 (VideoPose3D)",
+        licence="posebench re-implementation from the paper (Apache-2.0); the official VideoPose3D code is CC BY-NC")

@@ -11,16 +11,13 @@ windows, tails dropped; protocol ``vibe-v1``); the posebench protocol uses ``"fu
 from __future__ import annotations
 
 from posebench.hookspecs import hookimpl
-from posebench.specs import ModelSpec, lazy, register_with_test_twin
-
-LICENCE = "posebench re-implementation (Apache-2.0); official VIBE weights are MPI non-commercial"
-PAPER = "Kocabas et al. CVPR 2020"
-DESCRIPTION = "VIBE: GRU temporal encoder -> SPIN IEF regressor, with an adversarial motion discriminator"
+from posebench.specs import register_plugin_model
 
 
 @hookimpl
 def posebench_register_models(register):
-    spec = ModelSpec("vibe", lazy("posebench_vibe.model:build_vibe"), train=lazy("posebench_vibe.train:train_vibe"),
-                     window=16, config="vibe/cpu", description=DESCRIPTION, paper=PAPER, licence=LICENCE)
-    register_with_test_twin(register, spec, test_model=lazy("posebench_vibe.model:VibeTest"), test_config="vibe/test",
-                            label="VIBE")
+    register_plugin_model(
+        register, "vibe", window=16, label="VIBE", test_class="VibeTest",
+        description="VIBE: GRU temporal encoder -> SPIN IEF regressor, with an adversarial motion discriminator",
+        paper="Kocabas et al. CVPR 2020",
+        licence="posebench re-implementation (Apache-2.0); official VIBE weights are MPI non-commercial")
