@@ -113,7 +113,6 @@ class HmmrConfig:
 class HMMR(PoseModel):
     name = "hmmr"
     window = 20
-    inputs = ("features",)
     config_class = HmmrConfig
 
     def __init__(self, hparams: dict | None = None):

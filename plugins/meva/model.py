@@ -41,7 +41,7 @@ from torch import nn
 from posebench.body_models import get_body_model
 from posebench.config import check_keys
 from posebench.errors import ShapeError
-from posebench.models.base import PoseModel, PoseOutput, WindowBatch
+from posebench.models.base import PoseModel, PoseOutput, WindowBatch, model_section
 from posebench.nn import (
     InputAdapter,
     IterativeRegressor,
@@ -84,12 +84,11 @@ class MevaConfig:
 class MEVA(PoseModel):
     name = "meva"
     window = 90
-    inputs = ("features",)
+    config_class = MevaConfig
 
     def __init__(self, hparams: dict | None = None):
-        cfg = MevaConfig.from_dict(hparams)
-        super().__init__(asdict(cfg))
-        self.cfg = cfg
+        super().__init__(hparams)
+        cfg = self.cfg
         vae_cfg = VAEConfig.from_dict(cfg.vae)
         if vae_cfg.t_total != self.window:
             raise ShapeError(f"MEVA: the VAE must decode {self.window} frames (vae.t_total), got {vae_cfg.t_total}")
@@ -171,8 +170,6 @@ MODEL_CLASSES = {"meva": MEVA, "meva-test": MevaTest}
 
 def build_meva(cfg: dict | None = None) -> MEVA:
     """``build_model("meva", cfg)``: ``cfg`` is the model section (``MevaConfig`` keys) or a
-    whole MEVA config with a ``model`` section; None gives the released sizes."""
-    cfg = dict(cfg or {})
-    if isinstance(cfg.get("model"), dict):
-        cfg = dict(cfg["model"])
-    return MEVA(cfg)
+    whole MEVA config with a ``model`` section; ``input_dim`` is the dataset's feature size. None gives the
+    released sizes."""
+    return MEVA(model_section(cfg))

@@ -27,12 +27,11 @@ from torch import nn
 
 from posebench.config import check_keys
 from posebench.data.observations import FEATURE_DIM, feature_names
-from posebench.errors import PosebenchError, ShapeError
-from posebench.models.base import OUTPUTS_JOINTS, PoseModel, PoseOutput, WindowBatch, model_section
-from posebench.nn import keypoint_3d_loss
+from posebench.errors import PosebenchError
+from posebench.models.base import PoseOutput, WindowBatch, model_section
+from posebench.nn import JointsLifter, centre_midhip, keypoint_3d_loss
 
 N_JOINTS = 14
-MIDHIP = (2, 3)  # LSP-14 right hip, left hip
 INPUT_CHANNELS = ("per-frame", "all")
 
 
@@ -80,17 +79,15 @@ class ResidualBlock(nn.Module):
         return x + self.body(x)
 
 
-class MlpLifter(PoseModel):
+class MlpLifter(JointsLifter):
     name = "mlp"
+    label = "MLP"
     window = 16
-    inputs = ("features",)
-    outputs = OUTPUTS_JOINTS
     config_class = MlpConfig
 
     def __init__(self, hparams: dict | None = None):
         super().__init__(hparams)
         cfg = self.cfg
-        self.window = int(cfg.window)
         self.register_buffer("channels", torch.tensor(per_frame_channels(cfg.input_dim, cfg.input_channels)),
                              persistent=False)
         self.net = nn.Sequential(
@@ -100,18 +97,13 @@ class MlpLifter(PoseModel):
         )
 
     def forward(self, batch: WindowBatch) -> PoseOutput:
-        x = batch.features
-        if x.ndim != 3 or x.shape[-1] != self.cfg.input_dim:
-            raise ShapeError(f"MLP: features must be (B, T, {self.cfg.input_dim}), got {tuple(x.shape)}")
+        x = self.checked_features(batch)
         B, T, _ = x.shape
         joints = self.net(x[..., self.channels].reshape(B * T, -1)).reshape(B, T, N_JOINTS, 3)
-        joints = joints - joints[:, :, list(MIDHIP)].mean(dim=2, keepdim=True)
-        return PoseOutput(joints_lsp14_m=joints)
+        return PoseOutput(joints_lsp14_m=centre_midhip(joints))
 
     def training_losses(self, batch: WindowBatch, out: PoseOutput) -> dict[str, torch.Tensor]:
-        if batch.joints3d_m is None or batch.w_3d is None:
-            raise PosebenchError("MLP trains on 3D joints: the batch has no joints3d_m")
-        kp3d = keypoint_3d_loss(out.joints_lsp14_m, batch.joints3d_m, batch.w_3d)
+        kp3d = keypoint_3d_loss(out.joints_lsp14_m, *self.joint_targets(batch))
         return {"kp3d": kp3d, "loss": kp3d}
 
 

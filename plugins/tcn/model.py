@@ -40,12 +40,12 @@ from torch import nn
 
 from posebench.config import check_keys
 from posebench.data.observations import FEATURE_DIM, feature_mirror
-from posebench.errors import PosebenchError, ShapeError
-from posebench.models.base import OUTPUTS_JOINTS, PoseModel, PoseOutput, WindowBatch, model_section
+from posebench.errors import PosebenchError
+from posebench.models.base import PoseOutput, WindowBatch, model_section
+from posebench.nn import JointsLifter, centre_midhip
 from posebench.skeleton import LSP14_FLIP_PERM, flip_joints
 
 N_JOINTS = 14
-MIDHIP = (2, 3)  # LSP-14 right hip, left hip
 RECEPTIVE_FIELDS = (27, 81, 243)
 
 
@@ -127,17 +127,15 @@ class TemporalConvNet(nn.Module):
         return self.shrink(x)
 
 
-class TemporalConvLifter(PoseModel):
+class TemporalConvLifter(JointsLifter):
     name = "tcn"
+    label = "TCN"
     window = 243
-    inputs = ("features",)
-    outputs = OUTPUTS_JOINTS
     config_class = TcnConfig
 
     def __init__(self, hparams: dict | None = None):
         super().__init__(hparams)
         cfg = self.cfg
-        self.window = int(cfg.window)
         self.net = TemporalConvNet(cfg.input_dim, N_JOINTS * 3, cfg.receptive_field, cfg.channels, cfg.dropout,
                                    cfg.causal, cfg.bn_momentum)
         if cfg.flip_train or cfg.flip_test:
@@ -156,16 +154,13 @@ class TemporalConvLifter(PoseModel):
         """(B, T, F) -> (B, T, 14, 3) mid-hip-centred joints, one per input frame."""
         B, T, _ = features.shape
         x = F.pad(features.transpose(1, 2), self.padding, mode="replicate")
-        joints = self.net(x).transpose(1, 2).reshape(B, T, N_JOINTS, 3)
-        return joints - joints[:, :, list(MIDHIP)].mean(dim=2, keepdim=True)
+        return centre_midhip(self.net(x).transpose(1, 2).reshape(B, T, N_JOINTS, 3))
 
     def mirror_features(self, features: torch.Tensor) -> torch.Tensor:
         return features[..., self.mirror_perm] * self.mirror_sign + self.mirror_offset
 
     def forward(self, batch: WindowBatch) -> PoseOutput:
-        x = batch.features
-        if x.ndim != 3 or x.shape[-1] != self.cfg.input_dim:
-            raise ShapeError(f"TCN: features must be (B, T, {self.cfg.input_dim}), got {tuple(x.shape)}")
+        x = self.checked_features(batch)
         if self.training and self.cfg.flip_train:
             flip = torch.rand(x.shape[0], device=x.device) < 0.5  # (B,) windows to mirror
             x = torch.where(flip[:, None, None], self.mirror_features(x), x)
@@ -180,11 +175,10 @@ class TemporalConvLifter(PoseModel):
 
     def training_losses(self, batch: WindowBatch, out: PoseOutput) -> dict[str, torch.Tensor]:
         """``mpjpe``: mean over the frames with 3D ground truth of the mean joint distance (metres)."""
-        if batch.joints3d_m is None or batch.w_3d is None:
-            raise PosebenchError("TCN trains on 3D joints: the batch has no joints3d_m")
-        gt = batch.joints3d_m - batch.joints3d_m[:, :, list(MIDHIP)].mean(dim=2, keepdim=True)
-        per_frame = torch.linalg.vector_norm(out.joints_lsp14_m - gt, dim=-1).mean(dim=-1)  # (B, T)
-        w = batch.w_3d.to(per_frame.dtype)
+        joints3d_m, w_3d = self.joint_targets(batch)
+        error_m = torch.linalg.vector_norm(out.joints_lsp14_m - centre_midhip(joints3d_m), dim=-1)  # (B, T, 14)
+        per_frame = error_m.mean(dim=-1)  # (B, T)
+        w = w_3d.to(per_frame.dtype)
         mpjpe = (per_frame * w).sum() / w.sum().clamp(min=1.0)
         return {"mpjpe": mpjpe, "loss": mpjpe}
 

@@ -92,7 +92,6 @@ class VibeConfig:
 class VIBE(PoseModel):
     name = "vibe"
     window = 16
-    inputs = ("features",)
     config_class = VibeConfig
 
     def __init__(self, hparams: dict | None = None):

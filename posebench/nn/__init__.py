@@ -1,9 +1,10 @@
-"""Network parts shared by the model plugins (MEVA, VIBE, HMMR)."""
+"""Network parts shared by the model plugins (MEVA, VIBE, HMMR; the joints-only lifters TCN and MLP)."""
 from posebench.nn.adapter import InputAdapter
 from posebench.nn.camera import cam_to_translation, translation_to_cam, weak_perspective_project
 from posebench.nn.losses import (
     NonFiniteLossError,
     SmplLossWeights,
+    centre_midhip,
     check_finite,
     keypoint_2d_loss,
     keypoint_3d_loss,
@@ -13,6 +14,7 @@ from posebench.nn.losses import (
     shape_loss,
     supervised_losses,
 )
+from posebench.nn.lifter import JointsLifter
 from posebench.nn.regressor import (
     IterativeRegressor,
     default_mean_params,
@@ -23,8 +25,8 @@ from posebench.nn.smpl_head import params_to_output
 from posebench.nn.temporal import TemporalEncoder
 
 __all__ = [
-    "InputAdapter", "IterativeRegressor", "NonFiniteLossError", "SmplLossWeights", "TemporalEncoder",
-    "cam_to_translation", "check_finite", "default_mean_params", "drop_official_smpl_keys", "keypoint_2d_loss",
-    "keypoint_3d_loss", "load_mean_params", "lsgan_discriminator_loss", "lsgan_generator_loss", "params_to_output",
+    "InputAdapter", "IterativeRegressor", "JointsLifter", "NonFiniteLossError", "SmplLossWeights", "TemporalEncoder",
+    "cam_to_translation", "centre_midhip", "check_finite", "default_mean_params", "drop_official_smpl_keys",
+    "keypoint_2d_loss", "keypoint_3d_loss", "load_mean_params", "lsgan_discriminator_loss", "lsgan_generator_loss", "params_to_output",
     "pose_loss", "shape_loss", "supervised_losses", "translation_to_cam", "weak_perspective_project",
 ]  # fmt: skip

@@ -53,7 +53,8 @@ def keypoint_2d_loss(pred: torch.Tensor, gt: torch.Tensor) -> torch.Tensor:
     return (conf * (pred - gt[..., :2]) ** 2).mean()
 
 
-def _centre_midhip(j: torch.Tensor) -> torch.Tensor:
+def centre_midhip(j: torch.Tensor) -> torch.Tensor:
+    """Joints (..., 14, 3) (LSP-14) minus their mid-hip (the mean of joints 2 and 3)."""
     return j - j[..., list(MIDHIP), :].mean(-2, keepdim=True)
 
 
@@ -65,7 +66,7 @@ def keypoint_3d_loss(pred_lsp14: torch.Tensor, gt: torch.Tensor, w_3d: torch.Ten
             f"keypoint_3d_loss: expected pred, gt (B, T, 14, 3) and w_3d (B, T); got "
             f"{tuple(pred_lsp14.shape)}, {tuple(gt.shape)}, {tuple(w_3d.shape)}"
         )
-    err = ((_centre_midhip(pred_lsp14) - _centre_midhip(gt)) ** 2).mean(dim=(-1, -2))
+    err = ((centre_midhip(pred_lsp14) - centre_midhip(gt)) ** 2).mean(dim=(-1, -2))
     return _weighted_frame_mean(err, w_3d)
 
 
