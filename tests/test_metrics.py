@@ -6,6 +6,7 @@ from hypothesis import given, settings, strategies as st
 
 from posebench.errors import ShapeError
 from posebench.metrics import functional as F
+from metric_references import procrustes_error
 
 
 def random_pose(rng, n=7, j=14):
@@ -24,22 +25,7 @@ def ref_mpjpe(p, g):
 
 
 def ref_pa(p, g):
-    out = []
-    for t in range(p.shape[0]):
-        s1, s2 = p[t].T, g[t].T  # (3, J)
-        m1, m2 = s1.mean(1, keepdims=True), s2.mean(1, keepdims=True)
-        x1, x2 = s1 - m1, s2 - m2
-        k = x1 @ x2.T
-        u, _, vt = np.linalg.svd(k)
-        v = vt.T
-        z = np.eye(3)
-        z[2, 2] = np.sign(np.linalg.det(u @ v.T))
-        r = v @ z @ u.T
-        s = np.trace(r @ k) / np.sum(x1 ** 2)
-        tr = m2 - s * r @ m1
-        aligned = s * r @ s1 + tr
-        out.append(np.mean(np.linalg.norm(aligned - s2, axis=0)) * 1000)
-    return np.array(out)
+    return np.array([procrustes_error(p[t], g[t]) * 1000 for t in range(p.shape[0])])
 
 
 def ref_acc_err(p, g, vis=None):

@@ -12,6 +12,7 @@ from posebench.models.base import WindowBatch
 from posebench_meva.model import MEVA, MevaConfig, build_meva
 from posebench_meva.official import load_official_meva, load_official_vae, load_tensor_pickle
 
+from official_shapes import SPIN_REGRESSOR_SHAPES, gru_shapes
 from test_meva_vae import OFFICIAL_VAE_SHAPES
 from training_fixtures import body_model
 
@@ -125,23 +126,13 @@ def official_meva_shapes() -> dict[str, tuple[int, ...]]:
     """Every key and shape of the released train_meva_2 gen_state_dict (docs/official_implementations.md §3.1, §3.3), SMPL keys aside."""
     shapes = {f"vae_model.{k}": v for k, v in OFFICIAL_VAE_SHAPES.items()}
     for enc, inp, hid, out in (("feat_encoder", 2048, 1024, 2048), ("motion_encoder", 2048, 512, 512)):
-        for layer, layer_in in ((0, inp), (1, 2 * hid)):
-            for sfx in ("", "_reverse"):
-                shapes[f"{enc}.gru.weight_ih_l{layer}{sfx}"] = (3 * hid, layer_in)
-                shapes[f"{enc}.gru.weight_hh_l{layer}{sfx}"] = (3 * hid, hid)
-                shapes[f"{enc}.gru.bias_ih_l{layer}{sfx}"] = (3 * hid,)
-                shapes[f"{enc}.gru.bias_hh_l{layer}{sfx}"] = (3 * hid,)
+        shapes.update(gru_shapes(f"{enc}.gru.", inp, hid, bidirectional=True))
         shapes[f"{enc}.linear.weight"] = (out, 2 * hid)
         shapes[f"{enc}.linear.bias"] = (out,)
     shapes.update({
         "vae_init_mlp.0.weight": (256, 512), "vae_init_mlp.0.bias": (256,),
         "vae_init_mlp.2.weight": (144, 256), "vae_init_mlp.2.bias": (144,),
-        "regressor.fc1.weight": (1024, 2205), "regressor.fc1.bias": (1024,),
-        "regressor.fc2.weight": (1024, 1024), "regressor.fc2.bias": (1024,),
-        "regressor.decpose.weight": (144, 1024), "regressor.decpose.bias": (144,),
-        "regressor.decshape.weight": (10, 1024), "regressor.decshape.bias": (10,),
-        "regressor.deccam.weight": (3, 1024), "regressor.deccam.bias": (3,),
-        "regressor.init_pose": (1, 144), "regressor.init_shape": (1, 10), "regressor.init_cam": (1, 3),
+        **SPIN_REGRESSOR_SHAPES,
     })  # fmt: skip
     return shapes
 

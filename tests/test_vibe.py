@@ -2,8 +2,6 @@
 and its adversarial training, the model contract, and end-to-end training on synthetic tracks."""
 from __future__ import annotations
 
-import csv
-
 import numpy as np
 import pytest
 import torch
@@ -16,11 +14,13 @@ from posebench_vibe.model import VIBE, VibeConfig, build_vibe
 from posebench_vibe.motion_discriminator import MotionDiscriminator, body_pose_aa
 from posebench_vibe.official import build_official_vibe, load_official_vibe
 from posebench_vibe.real_motion import RealMotionSampler
+from official_shapes import SPIN_REGRESSOR_SHAPES, gru_shapes
 from test_vibe_hmmr_fixtures import (  # noqa: F401  (fixtures)
     FEATURE_DIM,
     SyntheticPoseDataset,
     skeleton_body_model_params,
     synthetic_plugin_system,
+    train_test_twin_on_synthetic,
 )
 
 TINY = {"input_dim": FEATURE_DIM, "feat_dim": 32, "hidden": 32, "regressor_hidden": 32, "disc_hidden": 16,
@@ -28,22 +28,13 @@ TINY = {"input_dim": FEATURE_DIM, "feat_dim": 32, "hidden": 32, "regressor_hidde
 
 # docs/official_implementations.md §3.2: the released generator (gen_state_dict, without regressor.smpl.*).
 OFFICIAL_GEN_SHAPES = {
-    "encoder.gru.weight_ih_l0": (3072, 2048), "encoder.gru.weight_hh_l0": (3072, 1024),
-    "encoder.gru.bias_ih_l0": (3072,), "encoder.gru.bias_hh_l0": (3072,),
-    "encoder.gru.weight_ih_l1": (3072, 1024), "encoder.gru.weight_hh_l1": (3072, 1024),
-    "encoder.gru.bias_ih_l1": (3072,), "encoder.gru.bias_hh_l1": (3072,),
+    **gru_shapes("encoder.gru.", 2048, 1024),  # unidirectional, 2 layers
     "encoder.linear.weight": (2048, 1024), "encoder.linear.bias": (2048,),
-    "regressor.fc1.weight": (1024, 2205), "regressor.fc1.bias": (1024,),
-    "regressor.fc2.weight": (1024, 1024), "regressor.fc2.bias": (1024,),
-    "regressor.decpose.weight": (144, 1024), "regressor.decpose.bias": (144,),
-    "regressor.decshape.weight": (10, 1024), "regressor.decshape.bias": (10,),
-    "regressor.deccam.weight": (3, 1024), "regressor.deccam.bias": (3,),
-    "regressor.init_pose": (1, 144), "regressor.init_shape": (1, 10), "regressor.init_cam": (1, 3),
-}  # fmt: skip
+    **SPIN_REGRESSOR_SHAPES,
+}
 # disc_motion_state_dict (input 69, GRU 1024 x 2, attention 3 layers, fc (1, 1024)).
 OFFICIAL_DISC_SHAPES = {
-    "gru.weight_ih_l0": (3072, 69), "gru.weight_hh_l0": (3072, 1024), "gru.bias_ih_l0": (3072,), "gru.bias_hh_l0": (3072,),
-    "gru.weight_ih_l1": (3072, 1024), "gru.weight_hh_l1": (3072, 1024), "gru.bias_ih_l1": (3072,), "gru.bias_hh_l1": (3072,),
+    **gru_shapes("gru.", 69, 1024),
     "attention.attention.0.weight": (1024, 1024), "attention.attention.0.bias": (1024,),
     "attention.attention.3.weight": (1024, 1024), "attention.attention.3.bias": (1024,),
     "attention.attention.6.weight": (1, 1024), "attention.attention.6.bias": (1,),
@@ -192,24 +183,10 @@ def test_real_motion_draws_are_a_pure_function_of_seed_and_draw():
     assert first.shape == (4, 16, 24, 3, 3)
 
 
-def _rows(path) -> list[dict]:
-    with open(path) as f:
-        return list(csv.DictReader(f))
-
-
 def test_train_vibe_test_config_on_synthetic_tracks(synthetic_plugin_system, single_thread, tmp_path):
-    from posebench.config import load_config
     from posebench.training.checkpoint import load_checkpoint
 
-    cfg = load_config("vibe/test", ["train.steps=24", "train.val_every=24", "train.checkpoint_every=12",
-                                    "train.batch_size=4", "train.lr=3e-3"])
-    train_vibe_test = synthetic_plugin_system.models.get("vibe-test").metadata["train"]
-    best = train_vibe_test(cfg, "synthetic", tmp_path, device="cpu", seed=0)
-    assert best == tmp_path / "best.pt" and best.is_file()
-    rows = [r for r in _rows(tmp_path / "metrics.csv") if r["split"] == "train"]
-    loss = np.array([float(r["loss"]) for r in rows])
-    assert len(loss) == 24
-    assert loss[-6:].mean() < 0.6 * loss[:6].mean(), loss
+    rows = train_test_twin_on_synthetic(synthetic_plugin_system, "vibe", tmp_path)
     d = np.array([float(r["d_motion"]) for r in rows])
     assert np.all(np.isfinite(d)) and d.std() > 0  # the discriminator trains every step
     ckpt = load_checkpoint(tmp_path / "last.pt", model_name="vibe-test")

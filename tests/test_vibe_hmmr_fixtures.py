@@ -119,6 +119,27 @@ def synthetic_plugin_system():
     reset_plugin_system(None)
 
 
+def train_test_twin_on_synthetic(system, model: str, out_dir) -> list[dict]:
+    """Train ``MODEL-test`` (config ``MODEL/test``, 24 steps of 4 windows, lr 3e-3, seed 0) on the
+    synthetic dataset of ``system`` into ``out_dir``; check that ``best.pt`` is written and the loss
+    of the last 6 steps is under 0.6 x that of the first 6. Returns the train rows of metrics.csv."""
+    import csv
+
+    from posebench.config import load_config
+
+    cfg = load_config(f"{model}/test", ["train.steps=24", "train.val_every=24", "train.checkpoint_every=12",
+                                        "train.batch_size=4", "train.lr=3e-3"])
+    train = system.models.get(f"{model}-test").metadata["train"]
+    best = train(cfg, "synthetic", out_dir, device="cpu", seed=0)
+    assert best == out_dir / "best.pt" and best.is_file()
+    with open(out_dir / "metrics.csv") as f:
+        rows = [r for r in csv.DictReader(f) if r["split"] == "train"]
+    loss = np.array([float(r["loss"]) for r in rows])
+    assert len(loss) == 24
+    assert loss[-6:].mean() < 0.6 * loss[:6].mean(), loss
+    return rows
+
+
 def test_synthetic_dataset_fulfils_the_dataset_contract():
     from posebench.testing import check_dataset
 
