@@ -2,6 +2,8 @@
 # VAE vae_rec_2 (nz 512, 1000 epochs, lr 1e-4, batch 512) and train_meva_2
 # (feat 2048, SEQLEN 90, batch 32, Adam lr 5e-5, 500 iters x 100 epochs, plateau on PA-MPJPE).
 # Needs a GPU and the licensed datasets; `posebench train meva --config paper --dataset ...`.
+_base_ = ["../_base_/vibe_recipe_paper.py"]
+
 vae_net = dict(nx=144, nz=512, nx_rnn=512, nh_mlp=[1024, 512], t_total=90)
 
 model = dict(
@@ -45,18 +47,8 @@ vae = dict(
 )
 
 train = dict(
-    steps=50000,  # 500 iterations x 100 epochs
-    batch_size=32,
-    lr=5e-5,
-    weight_decay=0.0,
-    grad_clip=None,
-    val_every=500,
-    checkpoint_every=500,
+    steps=50000,  # 500 iterations x 100 epochs; the rest of the recipe: configs/_base_/vibe_recipe_paper.py
     window_stride=None,  # None: MEVA's per-dataset stride (posebench_meva.train.MEVA_STRIDES)
-    scheduler="plateau",
-    plateau_factor=0.1,
-    plateau_patience=5,
-    select_metric="pa_mpjpe",
 )
 
 dataset_options = dict()

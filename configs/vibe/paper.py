@@ -3,6 +3,8 @@
 # SEQLEN 16, batch 32, generator Adam lr 5e-5, discriminator Adam lr 1e-4 wd 1e-4,
 # 500 iters x 30 epochs, plateau on PA-MPJPE for both optimisers.
 # Needs a GPU and the licensed datasets; `posebench train vibe --config paper --dataset ...`.
+_base_ = ["../_base_/vibe_recipe_paper.py"]
+
 model = dict(
     feat_dim=2048,
     hidden=1024,
@@ -30,18 +32,8 @@ model = dict(
 motion = dict(dataset="amass", split="train", stride=None, batch_size=None)
 
 train = dict(
-    steps=15000,  # 500 iterations x 30 epochs
-    batch_size=32,
-    lr=5e-5,
-    weight_decay=0.0,
-    grad_clip=None,
-    val_every=500,
-    checkpoint_every=500,
+    steps=15000,  # 500 iterations x 30 epochs; the rest of the recipe: configs/_base_/vibe_recipe_paper.py
     window_stride=None,  # None: 16 (VIBE's Insta/MPII3D windows do not overlap)
-    scheduler="plateau",
-    plateau_factor=0.1,
-    plateau_patience=5,
-    select_metric="pa_mpjpe",
 )
 
 dataset_options = dict()
