@@ -22,7 +22,7 @@ from posebench.filters import FilteredModel
 from posebench.metrics.compare import compare_models
 from posebench.metrics.protocols import Protocol
 from posebench.predictions import write_predictions
-from posebench.runs import find_checkpoint, load_trained_model
+from posebench.runs import find_checkpoint, load_trained
 from posebench.training.checkpoint import training_budget
 
 COMPARE_METRICS = ("mpjpe", "pa_mpjpe", "acc_err", "accel")
@@ -89,7 +89,9 @@ def run_eval(models: dict[str, FilteredModel], dataset, *, dataset_name: str, pr
         for seed in seeds:
             path = find_checkpoint(spec.model, dataset, seed, checkpoints, config,
                                    default_config=default_configs.get(spec.model))
-            model = load_trained_model(path, device, spec.model, build=build)
+            model, ckpt = load_trained(path, device, spec.model, build=build)
+            budgets[f"{model_name}/seed{seed}"] = training_budget(ckpt)
+            del ckpt  # its weights are in the model now
             skipped = skipped_metrics(model_outputs(model), proto.metrics)  # joints-only models: no PVE
             if skipped:
                 notes[model_name] = skipped
@@ -105,7 +107,6 @@ def run_eval(models: dict[str, FilteredModel], dataset, *, dataset_name: str, pr
             table = result.per_sequence.assign(model=model_name, seed=seed)
             tables.append(table)
             ckpt_info[f"{model_name}/seed{seed}"] = {"path": str(path), "sha256": sha256_file(path)}
-            budgets[f"{model_name}/seed{seed}"] = training_budget(path)
         rows += results.summary_rows(model_name, dataset, proto.id, summaries, extra_metrics)
         seq_table = pd.concat(tables, ignore_index=True)
         per_seq_frames.append(seq_table)

@@ -73,6 +73,13 @@ def load_trained_model(path: Path, device: str, model_name: str | None = None, *
     """The model in checkpoint ``path`` on ``device``, in eval mode, made by ``build(model_name, hparams)``
     (the edge passes :func:`posebench.registry.build_model`); with ``model_name``, a CheckpointError if
     it holds another model (hparams and size are checked before building)."""
-    from posebench.training.checkpoint import load_model
+    return load_trained(path, device, model_name, build=build)[0]
 
-    return load_model(path, build=build, map_location=device, model_name=model_name).to(device).eval()
+
+def load_trained(path: Path, device: str, model_name: str | None = None, *, build):
+    """``(model, checkpoint)``: :func:`load_trained_model` and the checkpoint dict it was read from
+    (its ``extra``: the training budget...), the file read once."""
+    from posebench.training.checkpoint import load_checkpoint, model_from_checkpoint
+
+    ckpt = load_checkpoint(path, model_name=model_name, map_location=device)
+    return model_from_checkpoint(ckpt, path, build=build).to(device).eval(), ckpt

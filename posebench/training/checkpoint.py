@@ -165,8 +165,15 @@ def load_model(path: str | Path, *, build: Callable[[str, dict], torch.nn.Module
     them (unknown keys, bad values) and the weights against the built model's keys and shapes,
     each failure naming the file.
     """
+    return model_from_checkpoint(load_checkpoint(path, model_name=model_name, map_location=map_location), path,
+                                 build=build)
+
+
+def model_from_checkpoint(ckpt: dict, path: str | Path, *, build: Callable[[str, dict], torch.nn.Module]
+                          ) -> torch.nn.Module:
+    """The model of ``ckpt`` (read by :func:`load_checkpoint` from ``path``, which errors name), in
+    eval mode, built and loaded as :func:`load_model` does."""
     build_model = build
-    ckpt = load_checkpoint(path, model_name=model_name, map_location=map_location)
     if not isinstance(ckpt["hparams"], dict):
         raise CheckpointError(f"{path}: hparams is a {type(ckpt['hparams']).__name__}, not a dict")
     try:
@@ -178,10 +185,10 @@ def load_model(path: str | Path, *, build: Callable[[str, dict], torch.nn.Module
     return model.eval()
 
 
-def training_budget(path: str | Path) -> dict | None:
-    """The budget checkpoint ``path`` was trained with: optimiser steps, batch size, window, frames
-    seen and wall time (``posebench.training.data.budget_report`` + ``wall_s``), plus the 2D
-    supervision used; None for checkpoints written before budgets were recorded."""
-    extra = load_checkpoint(path).get("extra") or {}
+def training_budget(ckpt: dict) -> dict | None:
+    """The budget checkpoint ``ckpt`` (read by :func:`load_checkpoint`) was trained with: optimiser
+    steps, batch size, window, frames seen and wall time (``posebench.training.data.budget_report``
+    + ``wall_s``), plus the 2D supervision used; None for checkpoints written before budgets were recorded."""
+    extra = ckpt.get("extra") or {}
     budget = extra.get("budget")
     return None if budget is None else {**budget, "supervision_2d": extra.get("supervision_2d")}
