@@ -26,6 +26,7 @@ from posebench.metrics.protocols import BUILTIN_PROTOCOLS
 from posebench.metrics.scoring import score
 from posebench.predictions import read_predictions, write_predictions
 from posebench.results import METRIC_INFO
+from metric_references import procrustes_error
 
 P = {p.id: p for p in BUILTIN_PROTOCOLS}
 TOL_MM = 1e-6
@@ -137,21 +138,6 @@ def case_files(request, tmp_path_factory):
 def centred(frame):
     """One frame (14, 3) minus the mid-hip pelvis (joints 2 and 3)."""
     return frame - (frame[2] + frame[3]) / 2.0
-
-
-def procrustes_error(s1, s2):
-    """Mean joint distance after the similarity transform that best maps s1 onto s2 (one frame)."""
-    mu1, mu2 = s1.mean(axis=0), s2.mean(axis=0)
-    x1, x2 = s1 - mu1, s2 - mu2
-    k = x1.T @ x2
-    u, _, vt = np.linalg.svd(k)
-    v = vt.T
-    z = np.eye(3)
-    z[2, 2] = np.sign(np.linalg.det(u @ v.T))
-    r = v @ z @ u.T
-    scale = np.trace(r @ k) / np.sum(x1 ** 2)
-    aligned = np.array([scale * (r @ x) for x in s1]) + (mu2 - scale * (r @ mu1))
-    return np.mean([np.linalg.norm(a - b) for a, b in zip(aligned, s2)])
 
 
 def joint_mean_norm(a):
