@@ -17,7 +17,7 @@ def budget() -> dict:
 def test_budget_has_every_tier(budget):
     assert set(budget) == set(TIERS)
     for tier in TIERS:
-        assert {"steps", "batch_size", "lr", "val_every", "checkpoint_every"} <= set(budget[tier]), tier
+        assert {"budget_frames", "batch_size", "lr", "val_every", "checkpoint_every"} <= set(budget[tier]), tier
 
 
 @pytest.mark.parametrize("model", COMPARED_MODELS)

@@ -64,7 +64,8 @@ def train_e2e(cfg: dict, dataset, out_dir: str | Path, device: str = "cpu", resu
             )
         _check_prior(cfg, vae_path.parent / "report.json")
         model.load_vae_state(load_vae(vae_path).state_dict(), str(vae_path))
-    tcfg = train_config(cfg, seed=seed, device=device, window_stride=MEVA_STRIDES.get(dataset_name, window // 2))
+    tcfg = train_config(cfg, seed=seed, device=device, model_window=window,
+                        window_stride=MEVA_STRIDES.get(dataset_name, window // 2))
     result = fit(model, train_tracks, val_tracks, tcfg, out_dir, resume=resume, progress=True,
                  protocol=validation_protocol(cfg))
     return result.best_path or result.last_path

@@ -1,7 +1,8 @@
 """`posebench compare`: the controlled comparison in one command.
 
-Same dataset and split, same input features and adapter, the same number of optimiser
-steps for every model (``--steps`` overrides each config's ``train.steps``), model
+Same dataset and split, same input features and adapter, the same training budget for every
+model (the configs' ``train.budget_frames``: equal frames seen; ``--steps N`` budgets every model
+in optimiser steps instead), model
 selection on the validation split only, several seeds, one protocol, paired differences.
 """
 from __future__ import annotations
@@ -25,7 +26,7 @@ from posebench.runs import Run
               "(.py runs as Python code; .yaml/.yml is data).")
 @click.option("--quick", is_flag=True, help="The quick size: --config quick --seeds 0 (a few minutes on 2 CPU cores).")
 @click.option("--seeds", default="0,1,2", show_default=True)
-@click.option("--steps", type=click.IntRange(min=1), default=None, help="Optimiser steps for every model (overrides train.steps).")
+@click.option("--steps", type=click.IntRange(min=1), default=None, help="Budget every model in optimiser steps instead of the configs' frames seen (train.budget_frames).")
 @click.option("--protocol", default="posebench", show_default=True)
 @click.option("--mirror", default=None, help="Fetch the dataset from this folder or URL prefix first (e.g. ../shared/realdata).")
 @click.option("--retrain", is_flag=True, help="Train again even where a checkpoint exists.")
@@ -55,7 +56,9 @@ def compare_cmd(models, dataset, config, quick, seeds, steps, protocol, mirror, 
     budget = {}
     for name in trained:
         cfg = resolve_model_config(name, config, overrides)
-        budget[name] = cfg.get("train", {}).get("steps")
+        train_section = cfg.get("train", {})
+        budget[name] = ({"steps": train_section["steps"]} if train_section.get("steps")
+                        else {"budget_frames": train_section.get("budget_frames")})
         for seed in seed_list:
             run = Run.of(name, dataset, config, seed, default_config=default_config(name))
             best = run.checkpoint
@@ -69,7 +72,7 @@ def compare_cmd(models, dataset, config, quick, seeds, steps, protocol, mirror, 
     with results.output_set(out_dir) as set_dir:  # one set, swapped in whole
         report = run_eval(names, dataset, split="test", protocol=protocol, seeds=seed_list, device=device,
                           config=config, predictions_dir=set_dir / "predictions")
-        report.meta["budget_steps"] = budget
+        report.meta["budget_declared"] = budget
         report.meta["wall_clock_s"] = round(time.time() - started, 1)
         click.echo(f"\nSeeds {seed_list}; model selection on the val split.")
         _print_and_save(report.rows, report.per_sequence, report.comparison, report.meta, set_dir)

@@ -64,19 +64,24 @@ def budget_report(steps: int, batch_size: int, window: int) -> dict:
 def train_config(cfg: dict, *, seed: int, device: str, model_window: int | None = None, **defaults):
     """The ``train`` section of a config as a TrainConfig, with this run's seed and device.
 
-    A ``budget_frames`` entry (frames seen = steps x batch size x window) replaces ``steps`` by
-    the steps that see that many frames; it needs ``model_window`` (the model's window length).
+    The budget is declared one of two ways: ``budget_frames`` (frames seen = optimiser steps x
+    windows per step x ``model_window``; the shipped comparison tiers use it, so models with
+    different windows see the same number of frames) or ``steps``. A ``steps`` that is set wins
+    (``--cfg-options train.steps=N`` budgets a run in steps); the checkpoint records both the
+    steps run and the frames seen either way.
     """
     from posebench.training.loop import TrainConfig
 
     options = {**defaults, **dict(cfg.get("train") or {}), "seed": seed, "device": device}
     budget = options.pop("budget_frames", None)
-    if budget is not None:
-        if model_window is None:
-            raise PosebenchError("train.budget_frames: this model's trainer does not pass its window length, so a "
-                                 "frame budget cannot be turned into steps; set train.steps instead")
-        batch_size = options.get("batch_size", TrainConfig.batch_size)
-        options["steps"] = steps_for_frames(budget, batch_size, model_window)
+    if options.get("steps") is None:
+        options.pop("steps", None)
+        if budget is not None:
+            if model_window is None:
+                raise PosebenchError("train.budget_frames: this model's trainer does not pass its window length, so "
+                                     "a frame budget cannot be turned into steps; set train.steps instead")
+            batch_size = options.get("batch_size", TrainConfig.batch_size)
+            options["steps"] = steps_for_frames(budget, batch_size, model_window)
     if options.get("window_stride") is None and "window_stride" in defaults:
         options["window_stride"] = defaults["window_stride"]
     return TrainConfig.from_dict(options)

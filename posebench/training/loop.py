@@ -15,8 +15,8 @@ What one step does:
 
 Optional model hooks: ``extra_optimizers() -> dict[str, Optimizer]`` and
 ``extra_schedulers() -> dict[str, scheduler]`` (saved/restored with the checkpoint; plateau
-schedulers are stepped on the validation metric). Budgets are counted in optimiser steps so
-models are compared at equal cost.
+schedulers are stepped on the validation metric). The loop runs ``cfg.steps`` optimiser steps;
+a comparison's frame budget is turned into steps per model before it (:func:`posebench.training.data.train_config`).
 """
 from __future__ import annotations
 

@@ -53,7 +53,7 @@ def train_supervised(model_cls: type, label: str, cfg: dict | None, dataset, dat
     train_tracks, val_tracks = supervised_splits(dataset, dataset_name, window, label)
     seed_everything(seed)  # before the model exists: the seed fixes the initial weights
     model = model_cls({**model_cfg, "input_dim": int(train_tracks[0].features.shape[1])})
-    tcfg = train_config(cfg, seed=seed, device=device)
+    tcfg = train_config(cfg, seed=seed, device=device, model_window=window)
     extra_state = {}
     if prepare is not None:
         extra_state = prepare(model, SupervisedRun(cfg, dataset, dataset_name, train_tracks, window, tcfg, seed))
