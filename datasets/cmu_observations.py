@@ -53,6 +53,7 @@ from posebench.data.observations import (  # noqa: F401 - re-exported for the be
     observation_features,
     track_bbox,
 )
+from posebench.data.detector_noise import checked_projections
 from posebench.errors import ShapeError
 from posebench.skeleton import LSP14_FLIP_PERM
 
@@ -218,14 +219,8 @@ def simulate_detections(rng: np.random.Generator, gt_px: np.ndarray, in_view: np
 
     The noise model and its defaults are in the module docstring.
     """
-    gt_px = np.asarray(gt_px, dtype=np.float64)
+    gt_px, s = checked_projections("simulate_detections", gt_px, in_view, NUM_KP, severity)
     T, K, _ = gt_px.shape
-    if K != NUM_KP or in_view.shape != (T, K):
-        raise ShapeError(f"simulate_detections: expected gt_px (T, 14, 2) and in_view (T, 14), got "
-                         f"{gt_px.shape} and {in_view.shape}")
-    if not 0.0 <= severity <= 2.0:
-        raise ShapeError(f"severity must be in [0, 2], got {severity}")
-    s = float(severity)
     box = keypoint_box_size(gt_px)
     # Every random draw happens whatever the severity, so severities share the same random stream.
     jitter = rng.normal(0.0, 1.0, size=(T, K, 2)) * (JITTER_SIGMA_BOX * s)

@@ -338,6 +338,18 @@ def geometry_lowconf(coco_cam_m: np.ndarray, coco_px: np.ndarray, image_wh: tupl
     return low | near_border
 
 
+def checked_projections(who: str, gt_px, in_view, n_keypoints: int, severity: float) -> tuple[np.ndarray, float]:
+    """The input contract of a detector simulator: ``gt_px`` (T, n_keypoints, 2) pixels, returned as
+    float64, ``in_view`` (T, n_keypoints) and ``severity`` in [0, 2], returned as a float; errors name ``who``."""
+    gt_px = np.asarray(gt_px, np.float64)
+    if gt_px.ndim != 3 or gt_px.shape[1] != n_keypoints or np.shape(in_view) != gt_px.shape[:2]:
+        raise ShapeError(f"{who}: expected gt_px (T, {n_keypoints}, 2) and in_view (T, {n_keypoints}), got "
+                         f"{gt_px.shape} and {np.shape(in_view)}")
+    if not 0.0 <= severity <= 2.0:
+        raise PosebenchError(f"{who}: detector severity must be in [0, 2], got {severity}")
+    return gt_px, float(severity)
+
+
 def simulate(rng: np.random.Generator, gt_px: np.ndarray, in_view: np.ndarray, image_wh: tuple[int, int],
              fps: float, preset: DetectorPreset | str = DEFAULT_PRESET, severity: float = 1.0,
              geometry_low: np.ndarray | None = None) -> SimulatedDetections:
@@ -348,14 +360,8 @@ def simulate(rng: np.random.Generator, gt_px: np.ndarray, in_view: np.ndarray, i
     the preset's seconds into frames. The model is in the module docstring.
     """
     p = get_preset(preset) if isinstance(preset, str) else preset
-    gt_px = np.asarray(gt_px, np.float64)
+    gt_px, s = checked_projections("simulate", gt_px, in_view, 17, severity)
     T, K, _ = gt_px.shape
-    if K != 17 or np.shape(in_view) != (T, K):
-        raise ShapeError(f"simulate: expected gt_px (T, 17, 2) and in_view (T, 17), got {gt_px.shape} and "
-                         f"{np.shape(in_view)}")
-    if not 0.0 <= severity <= 2.0:
-        raise PosebenchError(f"detector severity must be in [0, 2], got {severity}")
-    s = float(severity)
     fr = float(fps)
     vis = np.asarray(in_view, bool) & np.isfinite(gt_px).all(-1)
     pts = np.where(vis[..., None], gt_px, np.nan)
