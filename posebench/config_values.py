@@ -7,9 +7,12 @@
   counts, steps), else >= 0; ``field(metadata={"min": m})`` sets another lower bound;
 - ``float``: a finite number (not nan/inf), >= 0 when the default is >= 0; a ``*dropout*``
   field also <= 1;
-- ``bool`` / ``str``: that type; ``X | None``: also None.
+- ``bool`` / ``str``: that type; ``X | None``: also None;
+- ``tuple[int, ...]`` / ``tuple[float, ...]`` / ``tuple[str, ...]`` (or a fixed length such as
+  ``tuple[float, float]``): a list or tuple of such values (a config file writes lists), returned
+  as a tuple of that type.
 
-Other annotations (dicts, tuples, nested sections) are left to their own readers.
+Other annotations (dicts, nested sections) are left to their own readers.
 """
 from __future__ import annotations
 
@@ -69,10 +72,40 @@ def _check(section: str, field: dataclasses.Field, value) -> None:
     raise ConfigError(f"{section}: {field.name} must be {accepted}, got {value!r}")
 
 
+_TUPLE_ITEMS = {"int": (_is_int, int, "integers"), "float": (_is_real, float, "finite numbers"),
+                "str": (lambda v: isinstance(v, str), str, "strings")}
+
+
+def _tuple_spec(field: dataclasses.Field) -> tuple[str, int | None] | None:
+    """("int" | "float" | "str", fixed length or None) for a ``tuple[...]`` annotation, else None."""
+    annotation = str(field.type).replace(" ", "")
+    if not (annotation.startswith("tuple[") and annotation.endswith("]")):
+        return None
+    items = annotation[len("tuple["):-1].split(",")
+    if items[-1] == "...":
+        return (items[0], None) if len(items) == 2 and items[0] in _TUPLE_ITEMS else None
+    return (items[0], len(items)) if len(set(items)) == 1 and items[0] in _TUPLE_ITEMS else None
+
+
+def _as_tuple(section: str, field: dataclasses.Field, value, item: str, length: int | None) -> tuple:
+    ok, cast, plural = _TUPLE_ITEMS[item]
+    if (not isinstance(value, (list, tuple)) or not all(ok(v) for v in value)
+            or (length is not None and len(value) != length)):
+        size = f"{length} " if length is not None else ""
+        raise ConfigError(f"{section}: {field.name} must be a list of {size}{plural}, got {value!r}")
+    return tuple(cast(v) for v in value)
+
+
 def check_values(section: str, given: dict, dataclass_type) -> dict:
-    """``given`` (keys already checked) after checking each value against its field; returns it."""
+    """``given`` (keys already checked) after checking each value against its field; returns it,
+    with list values of ``tuple[...]`` fields as tuples."""
     by_name = {f.name: f for f in dataclasses.fields(dataclass_type)}
     for name, value in given.items():
-        if name in by_name:
+        if name not in by_name:
+            continue
+        spec = _tuple_spec(by_name[name])
+        if spec is not None:
+            given[name] = _as_tuple(section, by_name[name], value, *spec)
+        else:
             _check(section, by_name[name], value)
     return given

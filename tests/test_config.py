@@ -93,3 +93,17 @@ def test_config_target_with_the_default_given_needs_no_registry():
     assert config_target("meva-test", None, default="meva/test") == "meva/test"
     assert config_target("meva-test", "quick", default="meva/test") == "meva/quick"
     assert config_target("mine", None, default="mine/cpu") == "mine/cpu"  # a name nothing registered
+
+
+def test_tuple_config_values_become_tuples_and_bad_items_are_named():
+    from posebench_meva.vae import VAEConfig
+    from posebench_meva.vae_data import AugmentConfig
+
+    assert VAEConfig.from_dict({"nh_mlp": [64, 32]}).nh_mlp == (64, 32)
+    assert AugmentConfig.from_dict({"root_pitch_deg": [170, 205]}).root_pitch_deg == (170.0, 205.0)
+    with pytest.raises(ConfigError, match=r"speed_factors must be a list of finite numbers.*'fast'"):
+        AugmentConfig.from_dict({"speed_factors": [1.0, "fast"]})
+    with pytest.raises(ConfigError, match="root_pitch_deg must be a list of 2 finite numbers"):
+        AugmentConfig.from_dict({"root_pitch_deg": [170.0]})
+    with pytest.raises(ConfigError, match="nh_mlp must be a list of integers"):
+        VAEConfig.from_dict({"nh_mlp": 64})

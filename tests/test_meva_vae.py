@@ -128,3 +128,18 @@ def test_bad_shapes_raise():
         vae.decode(torch.randn(2, 3))
     with pytest.raises(PosebenchError, match="unknown keys"):
         VAEConfig.from_dict({"nz": 4, "bogus": 1})
+
+
+def test_residual_decoder_adds_each_step_to_the_previous_frame():
+    """With residual_decoder, frame t is x_0 + (t+1) * step when every step is the same constant."""
+    vae = MotionVAE(dict(nx=144, nz=8, nx_rnn=16, nh_mlp=[16, 8], t_total=90, residual_decoder=True))
+    with torch.no_grad():
+        vae.d_out.weight.zero_()
+        vae.d_out.bias.fill_(0.01)
+        z = torch.randn(3, 8)
+        x0 = vae.init_pose_out(vae.init_pose_mlp(z))
+        out = vae.decode(z)
+    expected = x0[:, None, :] + 0.01 * torch.arange(1, 91, dtype=torch.float32)[None, :, None]
+    torch.testing.assert_close(out, expected)
+    plain = MotionVAE(dict(nx=144, nz=8, nx_rnn=16, nh_mlp=[16, 8], t_total=90))
+    assert plain.cfg.residual_decoder is False  # the released design decodes each frame outright

@@ -82,11 +82,11 @@ class VAETrainConfig:
 
     @classmethod
     def from_dict(cls, d: dict | None) -> "VAETrainConfig":
-        d = check_keys("MEVA config 'vae'", d, cls)
-        for key in ("train_splits", "extra_motion"):
-            if key in d:
-                d[key] = (d[key],) if isinstance(d[key], str) else tuple(d[key])
-        cfg = cls(**d)
+        d = dict(d or {})
+        for key in ("train_splits", "extra_motion"):  # one name may stand for a list of one
+            if isinstance(d.get(key), str):
+                d[key] = [d[key]]
+        cfg = cls(**check_keys("MEVA config 'vae'", d, cls))
         if cfg.test_split in cfg.train_splits:
             raise PosebenchError(f"MEVA config 'vae': train_splits {list(cfg.train_splits)} include the test split "
                                  f"{cfg.test_split!r}; the prior must not see the test subjects")

@@ -42,13 +42,14 @@ class VAEConfig:
     nx_rnn: int = 512
     nh_mlp: tuple[int, ...] = (1024, 512)
     t_total: int = 90
+    # False: each frame is decoded outright (VAErecV2). True: the decoder outputs the change from
+    # the previous frame (x_t = x_{t-1} + d_out(...)), a posebench option that trains in far
+    # fewer steps; official checkpoints are always read with False.
+    residual_decoder: bool = False
 
     @classmethod
     def from_dict(cls, d: dict | None) -> "VAEConfig":
-        d = check_keys("VAE config", d, cls)
-        if "nh_mlp" in d:
-            d["nh_mlp"] = tuple(int(v) for v in d["nh_mlp"])
-        return cls(**d)
+        return cls(**check_keys("VAE config", d, cls))
 
     def to_dict(self) -> dict:
         out = asdict(self)
@@ -176,7 +177,8 @@ class MotionVAE(nn.Module):
         frames = []
         for _ in range(self.cfg.t_total):
             h = _gru_step(torch.nn.functional.linear(x_prev, w_ih_x) + gi_z, h, cell)
-            x_prev = self.d_out(self.d_mlp(h))
+            step = self.d_out(self.d_mlp(h))
+            x_prev = x_prev + step if self.cfg.residual_decoder else step
             frames.append(x_prev)
         return torch.stack(frames, dim=1)
 

@@ -52,13 +52,8 @@ class AugmentConfig:
     @classmethod
     def from_dict(cls, d: dict | None) -> "AugmentConfig":
         d = check_keys('vae.augment', d, cls)
-        if "speed_factors" in d:
-            d["speed_factors"] = tuple(float(f) for f in d["speed_factors"])
-        if "root_pitch_deg" in d:
-            lo, hi = (float(v) for v in d["root_pitch_deg"])
-            if hi < lo:
-                raise PosebenchError(f"vae.augment.root_pitch_deg: expected (low, high), got {d['root_pitch_deg']}")
-            d["root_pitch_deg"] = (lo, hi)
+        if "root_pitch_deg" in d and d["root_pitch_deg"][1] < d["root_pitch_deg"][0]:
+            raise PosebenchError(f"vae.augment.root_pitch_deg: expected (low, high), got {d['root_pitch_deg']}")
         return cls(**d)
 
     @property
