@@ -46,10 +46,6 @@ class VAEConfig:
     # the previous frame (x_t = x_{t-1} + d_out(...)), a posebench option that trains in far
     # fewer steps; official checkpoints are always read with False.
     residual_decoder: bool = False
-    # 0: the decoder's GRU input is [x_prev | z] (VAErecV2). N > 0: also 2N Fourier features of the
-    # frame's phase t / t_total (sin, cos of pi k t / t_total, k = 1..N), a posebench option that
-    # spares the GRU from learning a clock; official checkpoints are always read with 0.
-    decoder_time_features: int = 0
 
     @classmethod
     def from_dict(cls, d: dict | None) -> "VAEConfig":
@@ -143,7 +139,7 @@ class MotionVAE(nn.Module):
         self.e_logvar = nn.Linear(nh[-1], cfg.nz)
         self.init_pose_mlp = MLP(cfg.nz, nh, "relu")
         self.init_pose_out = nn.Linear(nh[-1], cfg.nx)
-        self.d_rnn = GRUCellDecoderRNN(cfg.nx + cfg.nz + 2 * cfg.decoder_time_features, cfg.nx_rnn)
+        self.d_rnn = GRUCellDecoderRNN(cfg.nx + cfg.nz, cfg.nx_rnn)
         self.d_mlp = MLP(cfg.nx_rnn, nh, "tanh")
         self.d_out = nn.Linear(nh[-1], cfg.nx)
 
@@ -174,32 +170,17 @@ class MotionVAE(nn.Module):
         cell = self.d_rnn.rnn_f
         nx = self.cfg.nx
         x_prev = self.init_pose_out(self.init_pose_mlp(z))
-        # GRU input is [x_prev | z | time features]: the z part of the input projection is the same
-        # every step, the time part the same for every sample.
-        nz = self.cfg.nz
-        gi_z = torch.nn.functional.linear(z, cell.weight_ih[:, nx:nx + nz], cell.bias_ih)
-        gi_time = self._time_projection(cell.weight_ih[:, nx + nz:])  # (t_total, 3H) or None
+        # GRU input is [x_prev | z]: the z half of the input projection is the same every step.
+        gi_z = torch.nn.functional.linear(z, cell.weight_ih[:, nx:], cell.bias_ih)
         w_ih_x = cell.weight_ih[:, :nx]
         h = z.new_zeros(z.shape[0], cell.hidden_size)
         frames = []
-        for t in range(self.cfg.t_total):
-            gi = torch.nn.functional.linear(x_prev, w_ih_x) + gi_z
-            if gi_time is not None:
-                gi = gi + gi_time[t]
-            h = _gru_step(gi, h, cell)
+        for _ in range(self.cfg.t_total):
+            h = _gru_step(torch.nn.functional.linear(x_prev, w_ih_x) + gi_z, h, cell)
             step = self.d_out(self.d_mlp(h))
             x_prev = x_prev + step if self.cfg.residual_decoder else step
             frames.append(x_prev)
         return torch.stack(frames, dim=1)
-
-    def _time_projection(self, w_time: torch.Tensor) -> torch.Tensor | None:
-        """(t_total, 3H) input projection of each frame's phase features, or None without them."""
-        n = self.cfg.decoder_time_features
-        if n == 0:
-            return None
-        phase = torch.arange(self.cfg.t_total, dtype=w_time.dtype, device=w_time.device) / self.cfg.t_total
-        angles = torch.pi * phase[:, None] * torch.arange(1, n + 1, dtype=w_time.dtype, device=w_time.device)
-        return torch.cat([angles.sin(), angles.cos()], dim=1) @ w_time.T
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """(B, t_total, nx) -> reconstruction (B, t_total, nx), ``mu``, ``logvar`` (B, nz)."""
