@@ -26,10 +26,8 @@ from posebench_meva.vae_eval import vae_reconstruction_eval
 
 from posebench.api import open_dataset, validation_protocol
 from posebench.errors import PosebenchError
-from posebench.training.data import supervised_splits, train_config
-from posebench.training.loop import fit
 from posebench.training.run_folder import clear_run
-from posebench.training.seeding import seed_everything
+from posebench.training.supervised import train_supervised
 
 __all__ = ["MEVA_STRIDES", "STAGES", "open_dataset", "train_e2e", "train_meva", "train_vae", "vae_reconstruction_eval"]
 
@@ -42,33 +40,30 @@ MEVA_STRIDES = {"insta": 90, "pennaction": 22, "3dpw": 22, "3dpw-vibe": 22, "mpi
 def train_e2e(cfg: dict, dataset, out_dir: str | Path, device: str = "cpu", resume: bool = False,
               seed: int = 0, model_name: str = "meva") -> Path:
     """Stage 2: train MEVA end to end on ``dataset``'s train split (a registered name or a
-    dataset object), validating on its val split. Needs ``out_dir/vae/best.pt`` unless
-    ``model.pretrained_vae`` is False."""
+    dataset object), validating on its val split, with the core's supervised trainer. Needs
+    ``out_dir/vae/best.pt`` unless ``model.pretrained_vae`` is False."""
     out_dir = Path(out_dir)
-    model_cfg = dict(cfg.get("model") or {})
     if isinstance(dataset, str):
         dataset = open_dataset(dataset, cfg)
     dataset_name = getattr(dataset, "name", type(dataset).__name__)
-    window = MEVA.window
-    train_tracks, val_tracks = supervised_splits(dataset, dataset_name, window, "MEVA")
-    model_cfg["input_dim"] = int(train_tracks[0].features.shape[1])
-    seed_everything(seed)  # before the model exists: the seed fixes the initial weights
-    model = MODEL_CLASSES[model_name](model_cfg)
-    if model.cfg.pretrained_vae:
-        vae_path = out_dir / "vae" / "best.pt"
-        if not vae_path.is_file():
-            raise PosebenchError(
-                f"{vae_path}: no pretrained VAE for the e2e stage; make it first with "
-                f"`posebench train meva --stage vae --dataset {dataset_name} --out {out_dir}` "
-                f"(or set model.pretrained_vae=False)"
-            )
-        _check_prior(cfg, vae_path.parent / "report.json")
-        model.load_vae_state(load_vae(vae_path).state_dict(), str(vae_path))
-    tcfg = train_config(cfg, seed=seed, device=device, model_window=window,
-                        window_stride=MEVA_STRIDES.get(dataset_name, window // 2))
-    result = fit(model, train_tracks, val_tracks, tcfg, out_dir, resume=resume, progress=True,
-                 protocol=validation_protocol(cfg))
-    return result.best_path or result.last_path
+
+    def load_pretrained_vae(model, run) -> dict:
+        if model.cfg.pretrained_vae:
+            vae_path = out_dir / "vae" / "best.pt"
+            if not vae_path.is_file():
+                raise PosebenchError(
+                    f"{vae_path}: no pretrained VAE for the e2e stage; make it first with "
+                    f"`posebench train meva --stage vae --dataset {dataset_name} --out {out_dir}` "
+                    f"(or set model.pretrained_vae=False)"
+                )
+            _check_prior(cfg, vae_path.parent / "report.json")
+            model.load_vae_state(load_vae(vae_path).state_dict(), str(vae_path))
+        return {}
+
+    return train_supervised(MODEL_CLASSES[model_name], "MEVA", cfg, dataset, dataset_name, out_dir,
+                            protocol=validation_protocol(cfg), device=device, resume=resume, stage="e2e", seed=seed,
+                            prepare=load_pretrained_vae,
+                            default_stride=MEVA_STRIDES.get(dataset_name, MEVA.window // 2))
 
 
 def _check_prior(cfg: dict, report_path: Path) -> None:

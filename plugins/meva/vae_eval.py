@@ -42,7 +42,7 @@ REQUIRED_GAIN_OVER_MIDDLE_FRAME = 0.40
 Reconstructor = Callable[[np.ndarray], np.ndarray]
 
 
-def _per_window(motion6d: np.ndarray, window_fn: Callable[[np.ndarray], np.ndarray], window: int) -> np.ndarray:
+def per_window(motion6d: np.ndarray, window_fn: Callable[[np.ndarray], np.ndarray], window: int) -> np.ndarray:
     """Apply ``window_fn`` ((window, 144) -> (window, 144)) on the "meva" windows; stitched (N, 144)."""
     plan = plan_windows(len(motion6d), window, "meva")
     recon, covered = stitch([window_fn(pad_and_slice(motion6d, w)) for w in plan], plan, len(motion6d))
@@ -75,7 +75,7 @@ def rest_pose_gt_root(motion6d: np.ndarray) -> np.ndarray:
 
 
 def middle_frame_repeated(motion6d: np.ndarray, window: int = WINDOW) -> np.ndarray:
-    return _per_window(motion6d, lambda w: np.repeat(w[len(w) // 2][None], len(w), 0), window)
+    return per_window(motion6d, lambda w: np.repeat(w[len(w) // 2][None], len(w), 0), window)
 
 
 def moving_average(motion6d: np.ndarray, frames: int = MOVING_AVERAGE_FRAMES) -> np.ndarray:

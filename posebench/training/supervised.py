@@ -1,5 +1,6 @@
-"""One-stage supervised training of a model class: the ``train`` entry shared by VIBE, HMMR, the TCN
-and the MLP lifters (a model plugin's ``train`` is this with its class and label).
+"""Supervised training of a model class: the ``train`` entry shared by VIBE, HMMR, the TCN and the
+MLP lifters (a model plugin's ``train`` is this with its class and label), and MEVA's end-to-end
+stage (its ``prepare`` hook loads the pretrained VAE).
 
 Config sections: ``model`` (the model's own config; ``model.window``, when the model has one,
 sets the training window, else the class's ``window``), ``train``
@@ -38,13 +39,15 @@ class SupervisedRun:
 
 def train_supervised(model_cls: type, label: str, cfg: dict | None, dataset, dataset_name: str, out_dir: str | Path, *,
                      protocol, device: str = "cpu", resume: bool = False, stage: str = "all", seed: int = 0,
-                     prepare: Callable[[object, SupervisedRun], dict] | None = None) -> Path:
+                     prepare: Callable[[object, SupervisedRun], dict] | None = None,
+                     default_stride: int | None = None) -> Path:
     """Train ``model_cls`` on ``dataset``'s train split, selecting on its val split under ``protocol``
     (objects: :func:`posebench.api.open_dataset` and :func:`posebench.api.validation_protocol` resolve
     the names; ``dataset_name`` names the dataset in messages); returns the best checkpoint.
     ``label`` names the model in messages ("VIBE"). ``prepare(model, run)``
     may attach extra parts to the model and returns extra state for the checkpoints (``fit``'s
-    ``extra_state``, e.g. VIBE's real-motion sampler)."""
+    ``extra_state``, e.g. VIBE's real-motion sampler). ``default_stride``: the training-window stride
+    when the config sets none (else the loop's default, half a window)."""
     if stage not in ONE_STAGE:
         raise PosebenchError(f"{label} trains in one stage; --stage must be 'all' (got {stage!r})")
     cfg = dict(cfg or {})
@@ -53,7 +56,8 @@ def train_supervised(model_cls: type, label: str, cfg: dict | None, dataset, dat
     train_tracks, val_tracks = supervised_splits(dataset, dataset_name, window, label)
     seed_everything(seed)  # before the model exists: the seed fixes the initial weights
     model = model_cls({**model_cfg, "input_dim": int(train_tracks[0].features.shape[1])})
-    tcfg = train_config(cfg, seed=seed, device=device, model_window=window)
+    defaults = {"window_stride": default_stride} if default_stride is not None else {}
+    tcfg = train_config(cfg, seed=seed, device=device, model_window=window, **defaults)
     extra_state = {}
     if prepare is not None:
         extra_state = prepare(model, SupervisedRun(cfg, dataset, dataset_name, train_tracks, window, tcfg, seed))
