@@ -6,8 +6,8 @@ Draws ``--windows`` 90-frame training crops of the MEVA prior's motion exactly a
 draws them (``configs/meva/CONFIG.py``: the same clips, augmentations and seed), fits PCA to their
 (90 x 144) MEVA-6D values, and scores, on the held-out CMU test subjects in the camera frame and by
 the code of the VAE's Table-1 analog (:mod:`posebench_meva.vae_eval`), each window projected onto
-its first k principal components (a linear autoencoder with a k-d code), beside key frames every
-15/30/45 frames linearly interpolated. A VAE whose latent (and pooled encoder state) has k
+its first k principal components (a linear autoencoder with a k-d code), beside each window's own
+mean pose (a still pose, the best one) and key frames every 15/30/45 frames linearly interpolated. A VAE whose latent (and pooled encoder state) has k
 dimensions is unlikely to beat the k-component PCA by much on held-out subjects.
 """
 from __future__ import annotations
@@ -45,7 +45,9 @@ def main() -> None:
     _, _, vt = np.linalg.svd(x - mean, full_matrices=False)
     body_model = get_body_model(tcfg.body_model)
     test = camera_frame_motion(dataset, tcfg.test_split, None, seed=tcfg.seed)
-    rows = [("middle frame repeated", vae_eval.middle_frame_repeated)]
+    rows = [("middle frame repeated", vae_eval.middle_frame_repeated),
+            ("each window's own mean pose (6D mean over its 90 frames)",
+             lambda m: vae_eval.per_window(m, lambda w: np.repeat(w.mean(0, keepdims=True), len(w), 0), window))]
     for k in (int(s) for s in args.sizes.split(",")):
         basis = vt[:k]
 
