@@ -50,6 +50,16 @@ def _gt_fields(track) -> dict:
     return fields
 
 
+def seed_averaged(per_sequence: pd.DataFrame) -> pd.DataFrame:
+    """One row per sequence, each metric averaged over the seeds (``per_sequence``: the rows of one
+    model, a ``sequence`` column, maybe ``video``, ``model``, ``seed``): what paired comparisons pair."""
+    numeric = [c for c in per_sequence.columns if c not in ("sequence", "video", "model", "seed")]
+    grouped = per_sequence.groupby("sequence", sort=True)
+    averaged = grouped[numeric].mean()
+    averaged["video"] = grouped["video"].first()
+    return averaged.reset_index()
+
+
 def run_eval(models: dict[str, FilteredModel], dataset, *, dataset_name: str, protocol: Protocol,
              build: Callable[[str, dict], object], default_configs: dict[str, str | None] | None = None,
              split: str = "test", seeds: list[int] = (0,), checkpoints: dict[str, str] | None = None,
@@ -110,12 +120,7 @@ def run_eval(models: dict[str, FilteredModel], dataset, *, dataset_name: str, pr
         rows += results.summary_rows(model_name, dataset, proto.id, summaries, extra_metrics)
         seq_table = pd.concat(tables, ignore_index=True)
         per_seq_frames.append(seq_table)
-        # Seeds are averaged per sequence before pairing models on the same sequences.
-        numeric = [c for c in seq_table.columns if c not in ("sequence", "video", "model", "seed")]
-        grouped = seq_table.groupby("sequence", sort=True)
-        per_model = grouped[numeric].mean()
-        per_model["video"] = grouped["video"].first()
-        per_model_tables[model_name] = per_model.reset_index()
+        per_model_tables[model_name] = seed_averaged(seq_table)
     if predictions_dir is not None:
         write_predictions(Path(predictions_dir) / "gt.npz", {t.name: _gt_fields(t) for t in tracks}, fps=tracks[0].fps)
     comparison = None

@@ -26,6 +26,7 @@ from preset_sweep import METRICS, VARIANTS, mean_pose_row, train
 
 from posebench import get_protocol
 from posebench.api import default_config, run_eval
+from posebench.benchmarking import seed_averaged
 from posebench.runs import Run
 from posebench.metrics.compare import compare_models
 
@@ -72,12 +73,7 @@ def main() -> None:
                 run_rows.append({"model": model, "trained on": COMPARED[variant], "seed": seed,
                                  **{label: summary.get(label) for label in METRICS.values()}})
                 seq_tables.append(table)
-            table = pd.concat(seq_tables, ignore_index=True)
-            numeric = [c for c in table.columns if c not in ("sequence", "video", "model", "seed")]
-            grouped = table.groupby("sequence", sort=True)
-            averaged = grouped[numeric].mean()
-            averaged["video"] = grouped["video"].first()
-            tables[COMPARED[variant]] = averaged.reset_index()
+            tables[COMPARED[variant]] = seed_averaged(pd.concat(seq_tables, ignore_index=True))
         metrics = [m for m in METRICS if all(m in t.columns for t in tables.values())]
         diff = compare_models(tables, metrics, baseline=COMPARED["v1"], protocol=protocol)
         diff_rows.append(diff.assign(model=model))
