@@ -143,3 +143,35 @@ def test_residual_decoder_adds_each_step_to_the_previous_frame():
     torch.testing.assert_close(out, expected)
     plain = MotionVAE(dict(nx=144, nz=8, nx_rnn=16, nh_mlp=[16, 8], t_total=90))
     assert plain.cfg.residual_decoder is False  # the released design decodes each frame outright
+
+
+def test_linear_path_starts_as_the_whitened_pca_of_the_windows():
+    """At init the linear path is PCA: windows in a 5-d affine subspace are reconstructed exactly, their
+    code has unit variance per used dimension, and the GRU paths add nothing."""
+    cfg = dict(nx=144, nz=8, nx_rnn=16, nh_mlp=[16, 8], t_total=12, residual_decoder=True, linear_path=True)
+    vae = MotionVAE(cfg)
+    g = torch.Generator().manual_seed(0)
+    basis, coef = torch.randn(5, 12 * 144, generator=g), torch.randn(300, 5, generator=g)
+    windows = (coef @ basis).view(300, 12, 144) + 0.5
+    assert vae.init_linear_path(windows) == pytest.approx(1.0)
+    vae.eval()
+    recon, mu, logvar = vae(windows)
+    torch.testing.assert_close(recon, windows, atol=1e-4, rtol=0)
+    torch.testing.assert_close(mu.std(0)[:5], torch.ones(5), atol=1e-4, rtol=0)
+    assert mu[:, 5:].abs().max() < 1e-4  # directions the windows do not vary along stay unused
+    assert torch.all(logvar == -4.0)
+    # a window off the subspace is projected onto it: the code keeps only what a linear code of 5 numbers can
+    off = windows[:1] + torch.randn(1, 12, 144, generator=g)
+    assert (vae(off)[0] - windows[:1]).norm() < (off - windows[:1]).norm()
+
+
+def test_linear_path_is_opt_in_and_checked():
+    plain = MotionVAE(SMALL)
+    assert not any(k.startswith("lin_") for k in plain.state_dict())  # the released key set is unchanged
+    with pytest.raises(ShapeError, match="without linear_path"):
+        plain.init_linear_path(torch.zeros(4, SMALL.t_total, 144))
+    lin = MotionVAE(dict(nx=144, nz=8, nx_rnn=16, nh_mlp=[16, 8], t_total=12, linear_path=True))
+    with pytest.raises(ShapeError, match="t_total=12"):
+        lin.encode(torch.zeros(2, 10, 144))
+    with pytest.raises(ShapeError, match=">= 2 windows"):
+        lin.init_linear_path(torch.zeros(1, 12, 144))

@@ -77,6 +77,10 @@ class VAETrainConfig:
     seed: int = 0
     body_model: str = "skeleton"
     allow_weak_prior: bool = False  # let the e2e stage start from a VAE that fails the prior check
+    linear_init_windows: int = 6000  # training crops whose PCA starts model.vae.linear_path (when it is on)
+    # The linear path's learning rate is lr * this: at the full rate Adam's first steps (about lr per weight)
+    # are larger than the PCA weights themselves and wipe out the code the path starts from.
+    linear_path_lr_scale: float = 0.01
     loss_weights: dict = field(default_factory=lambda: asdict(VAELossWeights()))
     augment: dict = field(default_factory=lambda: asdict(AugmentConfig()))
 
@@ -157,6 +161,15 @@ def prior_motion(dataset, tcfg: VAETrainConfig, cfg: dict | None = None) -> Prio
     return PriorMotion(train, select_subjects, test_subjects, sources)
 
 
+def _linear_init_windows(crops, tcfg: VAETrainConfig) -> torch.Tensor:
+    """(N, T, 144) MEVA-6D training crops for the linear path's PCA, drawn as epoch 0 draws them."""
+    if tcfg.linear_init_windows < 2:
+        raise PosebenchError(f"MEVA config 'vae': linear_init_windows must be >= 2, got {tcfg.linear_init_windows}")
+    crops.set_epoch(0)
+    idx = np.random.default_rng([tcfg.seed, 1]).integers(0, len(crops), tcfg.linear_init_windows)
+    return crops_to_meva6d(torch.stack([crops[int(i)] for i in idx]))
+
+
 def _val_loss(vae: MotionVAE, windows: torch.Tensor, weights: VAELossWeights, device, batch: int = 256) -> float:
     vae.eval()
     total, n = 0.0, 0
@@ -201,8 +214,15 @@ def train_vae(cfg: dict, dataset, out_dir: str | Path, device: str = "cpu", resu
 
     seed_everything(tcfg.seed)  # before the VAE exists: the seed fixes the initial weights
     vae = MotionVAE(net_cfg).to(device)
-    opt = torch.optim.Adam(vae.parameters(), lr=tcfg.lr)
+    linear = [p for n, p in vae.named_parameters() if n.startswith(("lin_enc.", "lin_dec."))]
+    rest = [p for n, p in vae.named_parameters() if not n.startswith(("lin_enc.", "lin_dec."))]
+    groups = [{"params": rest}] + ([{"params": linear, "lr": tcfg.lr * tcfg.linear_path_lr_scale}] if linear else [])
+    opt = torch.optim.Adam(groups, lr=tcfg.lr)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda e: lr_factor(e, tcfg.epochs, tcfg.decay_start_frac))
+    if net_cfg.linear_path and not (resume and (out_dir / "last.pt").is_file()):
+        kept = vae.init_linear_path(_linear_init_windows(crops, tcfg).to(device))
+        log.info("VAE: linear path set to the PCA of %d training crops (keeps %.1f%% of their variance)",
+                 tcfg.linear_init_windows, 100 * kept)
     hparams = net_cfg.to_dict()
     start_epoch, best = 0, float("inf")
     last_path, best_path = out_dir / "last.pt", out_dir / "best.pt"

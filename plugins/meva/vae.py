@@ -19,6 +19,12 @@ Parameter names and shapes equal the official ones so a released ``model_*.p`` l
     d_rnn.rnn_f                    GRUCell(nx + nz -> nx_rnn)    decoder, h_0 = 0
     d_mlp.affine_layers.*          tanh MLP nx_rnn -> nh_mlp
     d_out                          Linear(nh_mlp[-1] -> nx)
+
+With ``linear_path`` (a posebench option, off in the released design) two more layers sit beside
+the GRUs: ``lin_enc`` Linear(t_total*nx -> nz) adds to ``mu`` and ``lin_dec`` Linear(nz -> t_total*nx)
+adds to every decoded frame. :meth:`MotionVAE.init_linear_path` sets them to the principal
+components of training windows (whitened), so training starts from the best linear code of ``nz``
+numbers and the GRUs learn what a linear code misses.
 """
 from __future__ import annotations
 
@@ -46,6 +52,9 @@ class VAEConfig:
     # the previous frame (x_t = x_{t-1} + d_out(...)), a posebench option that trains in far
     # fewer steps; official checkpoints are always read with False.
     residual_decoder: bool = False
+    # True: a linear encoder/decoder pair beside the GRUs (class docstring), PCA-initialised from
+    # training windows before the first step. Official checkpoints are always read with False.
+    linear_path: bool = False
 
     @classmethod
     def from_dict(cls, d: dict | None) -> "VAEConfig":
@@ -142,6 +151,10 @@ class MotionVAE(nn.Module):
         self.d_rnn = GRUCellDecoderRNN(cfg.nx + cfg.nz, cfg.nx_rnn)
         self.d_mlp = MLP(cfg.nx_rnn, nh, "tanh")
         self.d_out = nn.Linear(nh[-1], cfg.nx)
+        if cfg.linear_path:
+            flat = cfg.t_total * cfg.nx
+            self.lin_enc = nn.Linear(flat, cfg.nz)
+            self.lin_dec = nn.Linear(cfg.nz, flat)
 
     @property
     def t_total(self) -> int:
@@ -155,7 +168,13 @@ class MotionVAE(nn.Module):
         """(B, T, nx) motion -> ``mu``, ``logvar`` (B, nz). The encoder states are averaged over time."""
         self._check_motion(x)
         h = self.e_mlp(self.e_rnn(x).mean(dim=1))
-        return self.e_mu(h), self.e_logvar(h)
+        mu = self.e_mu(h)
+        if self.cfg.linear_path:
+            if x.shape[1] != self.cfg.t_total:
+                raise ShapeError(f"MotionVAE with linear_path: windows must have t_total={self.cfg.t_total} frames, "
+                                 f"got {x.shape[1]}")
+            mu = mu + self.lin_enc(x.flatten(1))
+        return mu, self.e_logvar(h)
 
     def reparameterize(self, mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
         """``z = mu + eps * exp(logvar / 2)`` while training, ``z = mu`` in eval mode."""
@@ -180,7 +199,51 @@ class MotionVAE(nn.Module):
             step = self.d_out(self.d_mlp(h))
             x_prev = x_prev + step if self.cfg.residual_decoder else step
             frames.append(x_prev)
-        return torch.stack(frames, dim=1)
+        out = torch.stack(frames, dim=1)
+        if self.cfg.linear_path:
+            out = out + self.lin_dec(z).view(z.shape[0], self.cfg.t_total, nx)
+        return out
+
+    @torch.no_grad()
+    def init_linear_path(self, windows: torch.Tensor, logvar_init: float = -4.0) -> dict:
+        """Start the linear path at the whitened PCA of ``windows`` (N, t_total, nx) and the GRU paths at 0.
+
+        ``lin_dec(z) = mean + sum_k z_k * s_k * v_k`` and ``lin_enc(x) = (v_k . (x - mean)) / s_k`` for the
+        first ``nz`` principal directions ``v_k`` (coefficient std ``s_k``), so ``mu`` starts near unit
+        variance (what the KL term asks for). ``e_mu``, ``init_pose_out`` and ``d_out`` start at zero, so
+        the GRUs add nothing until they learn to; ``e_logvar`` starts at ``logvar_init`` (posterior std
+        ``exp(logvar_init / 2)``), small enough that sampling does not drown the code. Returns the
+        fraction of the windows' variance the code keeps.
+        """
+        if not self.cfg.linear_path:
+            raise ShapeError("MotionVAE.init_linear_path: the VAE was built without linear_path")
+        self._check_motion(windows)
+        n, nz = windows.shape[0], self.cfg.nz
+        if windows.shape[1] != self.cfg.t_total or n < 2:
+            raise ShapeError(f"MotionVAE.init_linear_path: need >= 2 windows of {self.cfg.t_total} frames, "
+                             f"got {tuple(windows.shape)}")
+        flat = windows.flatten(1).double()
+        mean = flat.mean(0)
+        centred = flat - mean
+        # A randomised SVD (a few power iterations) finds the leading nz directions at a fraction of a full SVD's cost.
+        _, sing, v = torch.svd_lowrank(centred, q=min(nz + 10, *centred.shape), niter=4)
+        std = sing / (n - 1) ** 0.5  # coefficient std per direction, descending
+        k = int(min(nz, (std > 1e-6 * std[0]).sum()))  # directions the windows really vary along
+        std = std[:k]
+        dec = torch.zeros(flat.shape[1], nz, dtype=torch.float64)
+        enc = torch.zeros(nz, flat.shape[1], dtype=torch.float64)
+        dec[:, :k] = v[:, :k] * std
+        enc[:k] = v[:, :k].T / std[:, None]
+        self.lin_dec.weight.copy_(dec)
+        self.lin_dec.bias.copy_(mean)
+        self.lin_enc.weight.copy_(enc)
+        self.lin_enc.bias.copy_(-(enc @ mean))
+        for layer in (self.e_mu, self.init_pose_out, self.d_out):
+            layer.weight.zero_()
+            layer.bias.zero_()
+        self.e_logvar.weight.zero_()
+        self.e_logvar.bias.fill_(logvar_init)
+        return float((sing[:k] ** 2).sum() / centred.pow(2).sum())
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """(B, t_total, nx) -> reconstruction (B, t_total, nx), ``mu``, ``logvar`` (B, nz)."""
