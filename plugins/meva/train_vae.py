@@ -8,6 +8,10 @@ before any augmentation). Speed/flip variants, per-crop time reversal and MEVA's
 camera-convention root (each switchable, :mod:`posebench_meva.vae_data`), 90-frame crops drawn
 uniformly with replacement, ``steps_per_epoch`` batches per epoch.
 
+With ``model.vae.linear_path`` the VAE's linear path is set, before the first step, to the PCA of
+``linear_init_windows`` training crops (:meth:`MotionVAE.init_linear_path`) and trained at
+``lr * linear_path_lr_scale``.
+
 Optimiser: Adam; LambdaLR ``lr * (1 - max(0, epoch - d) / (epochs - d + 1))`` with
 ``d = round(decay_start_frac * epochs)`` (MEVA: 1000 epochs, d = 500), stepped per epoch;
 gradient-norm clip 5. Each epoch: validation loss and the Table-1 reconstruction metrics on the
