@@ -205,7 +205,7 @@ class MotionVAE(nn.Module):
         return out
 
     @torch.no_grad()
-    def init_linear_path(self, windows: torch.Tensor, logvar_init: float = -4.0) -> dict:
+    def init_linear_path(self, windows: torch.Tensor, logvar_init: float = -4.0) -> float:
         """Start the linear path at the whitened PCA of ``windows`` (N, t_total, nx) and the GRU paths at 0.
 
         ``lin_dec(z) = mean + sum_k z_k * s_k * v_k`` and ``lin_enc(x) = (v_k . (x - mean)) / s_k`` for the
@@ -230,8 +230,8 @@ class MotionVAE(nn.Module):
         std = sing / (n - 1) ** 0.5  # coefficient std per direction, descending
         k = int(min(nz, (std > 1e-6 * std[0]).sum()))  # directions the windows really vary along
         std = std[:k]
-        dec = torch.zeros(flat.shape[1], nz, dtype=torch.float64)
-        enc = torch.zeros(nz, flat.shape[1], dtype=torch.float64)
+        dec = flat.new_zeros(flat.shape[1], nz)
+        enc = flat.new_zeros(nz, flat.shape[1])
         dec[:, :k] = v[:, :k] * std
         enc[:k] = v[:, :k].T / std[:, None]
         self.lin_dec.weight.copy_(dec)
