@@ -16,10 +16,9 @@ import argparse
 import sys
 
 import numpy as np
-import torch
 from posebench_meva import vae_eval
 from posebench_meva.train_vae import VAETrainConfig, prior_motion
-from posebench_meva.vae_data import AugmentConfig, camera_frame_motion, crop_dataset, crops_to_meva6d
+from posebench_meva.vae_data import AugmentConfig, camera_frame_motion, crop_dataset, meva6d_batch
 
 from posebench.api import open_dataset
 from posebench.body_models import get_body_model
@@ -40,7 +39,7 @@ def main() -> None:
     crops = crop_dataset(motion.train, AugmentConfig.from_dict(tcfg.augment), window, tcfg.crop_stride, tcfg.seed,
                          "MEVA prior motion")
     idx = np.random.default_rng(tcfg.seed).integers(0, len(crops), args.windows)
-    x = crops_to_meva6d(torch.stack([crops[int(i)] for i in idx])).reshape(args.windows, -1).double().numpy()
+    x = meva6d_batch(crops, idx).reshape(args.windows, -1).double().numpy()
     mean = x.mean(0)
     _, _, vt = np.linalg.svd(x - mean, full_matrices=False)
     body_model = get_body_model(tcfg.body_model)

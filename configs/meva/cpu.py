@@ -4,8 +4,9 @@
 # is the previous one plus a decoded change) and it has a PCA-initialised linear path beside the GRUs
 # (model.vae.linear_path), so that its 256-number code starts as the best linear code of that size and
 # the GRUs learn what that code misses (little, in 3000 steps); without it the GRU VAE stays near a still
-# pose for thousands of steps (README, "MEVA's motion prior"). Whether this VAE beats "middle frame repeated" by 40% is in its vae/report.json;
-# the e2e stage refuses it otherwise unless `--cfg-options vae.allow_weak_prior=True`.
+# pose for thousands of steps (README, "MEVA's motion prior"). Whether this VAE beats "middle frame
+# repeated" by 40% is in its vae/report.json; the e2e stage refuses it otherwise unless
+# `--cfg-options vae.allow_weak_prior=True`.
 _base_ = ["./paper.py", "../_base_/budget.py"]
 
 # The VAE is narrower than the other parts (GRU 128, 3x cheaper per step than GRU 256): its 90-step decoder loop

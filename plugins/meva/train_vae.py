@@ -38,8 +38,8 @@ from posebench_meva.vae_data import (
     AugmentConfig,
     camera_frame_motion,
     crop_dataset,
-    crops_to_meva6d,
     eval_windows,
+    meva6d_batch,
 )
 from posebench_meva.vae_eval import baselines_eval, beats_middle_frame, vae_reconstruction_eval
 from tqdm.auto import tqdm
@@ -171,7 +171,7 @@ def _linear_init_windows(crops, tcfg: VAETrainConfig) -> torch.Tensor:
         raise PosebenchError(f"MEVA config 'vae': linear_init_windows must be >= 2, got {tcfg.linear_init_windows}")
     crops.set_epoch(0)
     idx = np.random.default_rng([tcfg.seed, 1]).integers(0, len(crops), tcfg.linear_init_windows)
-    return crops_to_meva6d(torch.stack([crops[int(i)] for i in idx]))
+    return meva6d_batch(crops, idx)
 
 
 def _val_loss(vae: MotionVAE, windows: torch.Tensor, weights: VAELossWeights, device, batch: int = 256) -> float:
@@ -218,22 +218,25 @@ def train_vae(cfg: dict, dataset, out_dir: str | Path, device: str = "cpu", resu
 
     seed_everything(tcfg.seed)  # before the VAE exists: the seed fixes the initial weights
     vae = MotionVAE(net_cfg).to(device)
-    linear = [p for n, p in vae.named_parameters() if n.startswith(("lin_enc.", "lin_dec."))]
-    rest = [p for n, p in vae.named_parameters() if not n.startswith(("lin_enc.", "lin_dec."))]
-    groups = [{"params": rest}] + ([{"params": linear, "lr": tcfg.lr * tcfg.linear_path_lr_scale}] if linear else [])
+    is_linear = {name: name.startswith(("lin_enc.", "lin_dec.")) for name, _ in vae.named_parameters()}
+    groups = [{"params": [p for n, p in vae.named_parameters() if not is_linear[n]]}]
+    if vae.cfg.linear_path:
+        groups.append({"params": [p for n, p in vae.named_parameters() if is_linear[n]],
+                       "lr": tcfg.lr * tcfg.linear_path_lr_scale})
     opt = torch.optim.Adam(groups, lr=tcfg.lr)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda e: lr_factor(e, tcfg.epochs, tcfg.decay_start_frac))
-    if net_cfg.linear_path and not (resume and (out_dir / "last.pt").is_file()):
-        kept = vae.init_linear_path(_linear_init_windows(crops, tcfg).to(device))
-        log.info("VAE: linear path set to the PCA of %d training crops (keeps %.1f%% of their variance)",
-                 tcfg.linear_init_windows, 100 * kept)
     hparams = net_cfg.to_dict()
     start_epoch, best = 0, float("inf")
     last_path, best_path = out_dir / "last.pt", out_dir / "best.pt"
-    if not (resume and last_path.is_file()):  # from epoch 0: refuse a used folder (clear it if resuming)
+    resuming = resume and last_path.is_file()
+    if net_cfg.linear_path and not resuming:  # a resumed run has its linear path in last.pt
+        kept = vae.init_linear_path(_linear_init_windows(crops, tcfg).to(device))
+        log.info("VAE: linear path set to the PCA of %d training crops (keeps %.1f%% of their variance)",
+                 tcfg.linear_init_windows, 100 * kept)
+    if not resuming:  # from epoch 0: refuse a used folder (clear it if resuming)
         check_fresh_run(out_dir, overwrite=resume)
     logger = MetricsLogger(out_dir, tensorboard=False)
-    if resume and last_path.is_file():
+    if resuming:
         ckpt = load_checkpoint(last_path, VAE_MODEL_NAME, map_location=device, model=vae, seed=tcfg.seed)
         opt.load_state_dict(ckpt["optimizers"]["vae"])
         sched.load_state_dict(ckpt["schedulers"]["vae"])
@@ -255,7 +258,7 @@ def train_vae(cfg: dict, dataset, out_dir: str | Path, device: str = "cpu", resu
         order = rng.integers(0, len(crops), size=(tcfg.steps_per_epoch, tcfg.batch_size))
         sums: dict[str, float] = {}
         for idx in order:
-            x = crops_to_meva6d(torch.stack([crops[int(i)] for i in idx])).to(device)
+            x = meva6d_batch(crops, idx).to(device)
             recon, mu, logvar = vae(x)
             losses = vae_loss(recon, x, mu, logvar, weights)
             opt.zero_grad(set_to_none=True)

@@ -120,6 +120,11 @@ def crops_to_meva6d(crops: torch.Tensor) -> torch.Tensor:
     return matrix_to_rot6d_meva(crops).reshape(B, T, -1)
 
 
+def meva6d_batch(crops: MotionWindows, idx) -> torch.Tensor:
+    """The crops at indices ``idx`` (B,) of ``crops`` as one (B, T, 144) MEVA-6D batch."""
+    return crops_to_meva6d(torch.stack([crops[int(i)] for i in idx]))
+
+
 def camera_frame_motion(dataset, split: str, subjects: set[str] | None = None, seed: int = 0) -> list[MotionClip]:
     """The motion of ``split`` in camera axes at 30 fps, as the end-to-end model sees it: the
     ground-truth rotations of the split's tracks (root in the camera frame) when the dataset has
