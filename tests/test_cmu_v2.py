@@ -122,6 +122,23 @@ def test_every_preset_holds_its_ranges(builds, preset):
         assert stats["err_px"] == 0 and stats["dropout_rate"] == 0
 
 
+def test_default_preset_matches_the_real_aistpp_detections(env, builds):
+    """The calibration claim, measured the same way on both: the default preset's scale-free
+    statistics lie within 35% of the real AIST++ detections', its swap and outlier rates in 1-5%."""
+    from posebench.registry import load_dataset
+
+    sim = _stats(builds[dn.DEFAULT_PRESET])
+    real = measure(load_dataset("aistpp", env / "aistpp").noise_tracks("test"))
+    pairs = {"accel_to_err_ratio": (sim["accel_to_err_ratio"], real["accel_to_err_ratio"]),
+             "err_pct_box": (sim["err_pct_box"], real["err_pct_box"]),
+             "autocorr_1": (sim["autocorr"]["1"], real["autocorr"]["1"]),
+             "autocorr_5": (sim["autocorr"]["5"], real["autocorr"]["5"])}
+    for key, (s, r) in pairs.items():
+        assert abs(s / r - 1) <= 0.35, (key, s, r)
+    assert -0.65 <= sim["conf_err_spearman"] <= -0.35
+    assert 0.01 <= sim["swap_rate"] <= 0.05 and 0.01 <= sim["outlier_rate"] <= 0.05
+
+
 def test_v1_noise_stats_show_white_noise(env):
     stats = _stats(_quick(env, version="v1"))
     assert stats["accel_to_err_ratio"] > 1.6  # white jitter dominates: the v1 problem
