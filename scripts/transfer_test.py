@@ -13,10 +13,17 @@ v2 − v1 with a bootstrap 95% CI (units: the protocol's, seeds averaged per seq
 ``posebench compare`` pairs models), beside the trivial answer that repeats each AIST++ track's
 own mean GT pose. Negative differences: v2 trained the better model. Results:
 ``OUT/transfer_runs.csv``, ``OUT/transfer_diff.csv`` and markdown tables on stdout.
+
+``--share-prior``: MEVA's first stage, the motion VAE, trains on the tracks' camera-frame 3D motion
+only, which v1 and v2 share (``tests/test_cmu_v2.py::test_v1_and_v2_share_the_3d_motion``), so
+retraining it for the v1 run gives the v2 run's VAE again, bit for bit (same seed). With the flag
+the v1 MEVA run copies the v2 run's ``vae/`` and trains only its end-to-end stage on v1: the same
+model, without the prior's second training (about 32 min per seed at the ``cpu`` size).
 """
 from __future__ import annotations
 
 import argparse
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -33,15 +40,36 @@ from posebench.metrics.compare import compare_models
 COMPARED = {"v2-aistpp": "v2 (aistpp preset)", "v1": "v1"}
 
 
-def trained(model: str, variant: str, config: str, seed: int, out: Path) -> Path:
+def trained(model: str, variant: str, config: str, seed: int, out: Path, share_prior: bool = False) -> Path:
     """The best checkpoint of ``model`` trained on ``variant`` with ``seed`` (trained if missing)."""
     if variant == "v1":
+        if share_prior and model == "meva":
+            return meva_v1_on_the_v2_prior(config, seed, out)
         return train(model, variant, config, seed, out / f"seed{seed}")
     best = Run.of(model, "cmu", config, seed, default_config=default_config(model)).checkpoint
     if not best.is_file():
         cmd = ["posebench", "train", model, "--config", config, "--seed", str(seed)]
         print("$", " ".join(cmd), flush=True)
         subprocess.run(cmd, check=True)
+    return best
+
+
+def meva_v1_on_the_v2_prior(config: str, seed: int, out: Path) -> Path:
+    """MEVA's v1 run in ``OUT/seed<S>/v1/meva``: the v2 run's motion VAE (same seed) copied in,
+    then the end-to-end stage trained on ``cmu-v1`` (see ``--share-prior``)."""
+    run_dir = out / f"seed{seed}" / "v1" / "meva"
+    best = run_dir / "best.pt"
+    if best.is_file():
+        return best
+    prior = trained("meva", "v2-aistpp", config, seed, out).parent / "vae"
+    if run_dir.exists():
+        shutil.rmtree(run_dir)
+    run_dir.mkdir(parents=True)
+    shutil.copytree(prior, run_dir / "vae")
+    cmd = ["posebench", "train", "meva", "--dataset", "cmu-v1", "--config", config, "--seed", str(seed),
+           "--stage", "e2e", "--out", str(run_dir)]
+    print("$", " ".join(cmd), flush=True)
+    subprocess.run(cmd, check=True)
     return best
 
 
@@ -59,6 +87,8 @@ def main() -> None:
     ap.add_argument("--seeds", default="0,1,2")
     ap.add_argument("--out", type=Path, default=Path("transfer"))
     ap.add_argument("--aistpp", default=None, help="AIST++ annotations folder (default: POSEBENCH_DATA/aistpp)")
+    ap.add_argument("--share-prior", action="store_true",
+                    help="v1 MEVA runs reuse the v2 run's motion VAE (the same bits; see above)")
     args = ap.parse_args()
     seeds = [int(s) for s in args.seeds.split(",")]
     protocol = get_protocol("aistpp-v1")
@@ -68,7 +98,7 @@ def main() -> None:
         for variant in COMPARED:
             seq_tables = []
             for seed in seeds:
-                best = trained(model, variant, args.config, seed, args.out)
+                best = trained(model, variant, args.config, seed, args.out, args.share_prior)
                 summary, table = per_sequence(model, best, args.config, args.aistpp)
                 run_rows.append({"model": model, "trained on": COMPARED[variant], "seed": seed,
                                  **{label: summary.get(label) for label in METRICS.values()}})
