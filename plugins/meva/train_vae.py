@@ -187,15 +187,62 @@ def _val_loss(vae: MotionVAE, windows: torch.Tensor, weights: VAELossWeights, de
     return total / max(n, 1)
 
 
+def _optimiser(vae: MotionVAE, tcfg: VAETrainConfig):
+    """Adam over the VAE (the linear path, if any, in a second group at ``lr × linear_path_lr_scale``:
+    at the full rate Adam's first steps are larger than its PCA weights) and the step decay by epoch."""
+    is_linear = {name: name.startswith(("lin_enc.", "lin_dec.")) for name, _ in vae.named_parameters()}
+    groups = [{"params": [p for n, p in vae.named_parameters() if not is_linear[n]]}]
+    if vae.cfg.linear_path:
+        groups.append({"params": [p for n, p in vae.named_parameters() if is_linear[n]],
+                       "lr": tcfg.lr * tcfg.linear_path_lr_scale})
+    opt = torch.optim.Adam(groups, lr=tcfg.lr)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda e: lr_factor(e, tcfg.epochs, tcfg.decay_start_frac))
+    return opt, sched
+
+
+def _resume(last_path: Path, vae: MotionVAE, opt, sched, logger: MetricsLogger, tcfg: VAETrainConfig,
+            device) -> tuple[int, float]:
+    """Load ``last_path`` into the VAE, optimiser, scheduler and RNGs; returns (epoch to start, best metric)."""
+    ckpt = load_checkpoint(last_path, VAE_MODEL_NAME, map_location=device, model=vae, seed=tcfg.seed)
+    opt.load_state_dict(ckpt["optimizers"]["vae"])
+    sched.load_state_dict(ckpt["schedulers"]["vae"])
+    if ckpt.get("rng"):
+        restore_rng(ckpt["rng"])
+    logger.truncate_after(int(ckpt["step"]))
+    get_logger().info("VAE: resumed from %s at epoch %d", last_path, int(ckpt["epoch"]))
+    return int(ckpt["epoch"]), float("inf") if ckpt["best_metric"] is None else float(ckpt["best_metric"])
+
+
+def _train_epoch(vae: MotionVAE, crops, opt, tcfg: VAETrainConfig, weights: VAELossWeights, epoch: int,
+                 device, bar) -> dict[str, float]:
+    """One epoch of ``steps_per_epoch`` batches; returns the mean of each loss term."""
+    crops.set_epoch(epoch)
+    rng = np.random.default_rng([tcfg.seed, epoch])  # which crops: a function of (seed, epoch)
+    order = rng.integers(0, len(crops), size=(tcfg.steps_per_epoch, tcfg.batch_size))
+    sums: dict[str, float] = {}
+    for idx in order:
+        x = meva6d_batch(crops, idx).to(device)
+        recon, mu, logvar = vae(x)
+        losses = vae_loss(recon, x, mu, logvar, weights)
+        opt.zero_grad(set_to_none=True)
+        losses["loss"].backward()
+        torch.nn.utils.clip_grad_norm_(vae.parameters(), tcfg.grad_clip)
+        opt.step()
+        bar.update(1)
+        for k, v in losses.items():
+            sums[k] = sums.get(k, 0.0) + float(v.detach())
+    return {k: v / tcfg.steps_per_epoch for k, v in sums.items()}
+
+
 def train_vae(cfg: dict, dataset, out_dir: str | Path, device: str = "cpu", resume: bool = False) -> Path:
     """Pretrain MEVA's VAE; returns the path of ``best.pt``.
 
     ``cfg``: a whole MEVA config (``model.vae`` = network sizes, ``vae`` = this stage's
     options, :class:`VAETrainConfig`). ``dataset``: a dataset object or a registered name.
+    The checkpoint kept as ``best.pt`` is the epoch with the lowest MPJPE on the selection clips.
     """
     tcfg = VAETrainConfig.from_dict(cfg.get("vae"))
     net_cfg = VAEConfig.from_dict((cfg.get("model") or {}).get("vae"))
-    aug = AugmentConfig.from_dict(tcfg.augment)
     weights = VAELossWeights(**tcfg.loss_weights)
     if isinstance(dataset, str):
         dataset = open_dataset(dataset, cfg)
@@ -204,29 +251,23 @@ def train_vae(cfg: dict, dataset, out_dir: str | Path, device: str = "cpu", resu
     out_dir.mkdir(parents=True, exist_ok=True)
     log = get_logger()
 
+    # Data: augmented training crops, and the held-out selection clips in camera axes.
     motion = prior_motion(dataset, tcfg, cfg)
     if not motion.train:
         raise PosebenchError(f"dataset {ds_name!r}, splits {list(tcfg.train_splits)}: no motion clips to train the "
                              f"MEVA VAE on")
-    crops = crop_dataset(motion.train, aug, net_cfg.t_total, tcfg.crop_stride, tcfg.seed,
-                         f"dataset {ds_name!r}, splits {list(tcfg.train_splits)}")
+    crops = crop_dataset(motion.train, AugmentConfig.from_dict(tcfg.augment), net_cfg.t_total, tcfg.crop_stride,
+                         tcfg.seed, f"dataset {ds_name!r}, splits {list(tcfg.train_splits)}")
     select_clips = camera_frame_motion(dataset, tcfg.select_split, motion.select_subjects, seed=tcfg.seed)
     val_windows = eval_windows(select_clips, net_cfg.t_total)
     body_model = get_body_model(tcfg.body_model).to(device)
     log.info("VAE: %d training crops from %s; selection on %d %s clips (subjects %s)", len(crops), motion.sources,
              len(select_clips), tcfg.select_split, sorted(motion.select_subjects))
 
+    # Model and optimiser: fresh (the linear path from the PCA of training crops), or resumed.
     seed_everything(tcfg.seed)  # before the VAE exists: the seed fixes the initial weights
     vae = MotionVAE(net_cfg).to(device)
-    is_linear = {name: name.startswith(("lin_enc.", "lin_dec.")) for name, _ in vae.named_parameters()}
-    groups = [{"params": [p for n, p in vae.named_parameters() if not is_linear[n]]}]
-    if vae.cfg.linear_path:
-        groups.append({"params": [p for n, p in vae.named_parameters() if is_linear[n]],
-                       "lr": tcfg.lr * tcfg.linear_path_lr_scale})
-    opt = torch.optim.Adam(groups, lr=tcfg.lr)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda e: lr_factor(e, tcfg.epochs, tcfg.decay_start_frac))
-    hparams = net_cfg.to_dict()
-    start_epoch, best = 0, float("inf")
+    opt, sched = _optimiser(vae, tcfg)
     last_path, best_path = out_dir / "last.pt", out_dir / "best.pt"
     resuming = resume and last_path.is_file()
     if net_cfg.linear_path and not resuming:  # a resumed run has its linear path in last.pt
@@ -236,42 +277,19 @@ def train_vae(cfg: dict, dataset, out_dir: str | Path, device: str = "cpu", resu
     if not resuming:  # from epoch 0: refuse a used folder (clear it if resuming)
         check_fresh_run(out_dir, overwrite=resume)
     logger = MetricsLogger(out_dir, tensorboard=False)
-    if resuming:
-        ckpt = load_checkpoint(last_path, VAE_MODEL_NAME, map_location=device, model=vae, seed=tcfg.seed)
-        opt.load_state_dict(ckpt["optimizers"]["vae"])
-        sched.load_state_dict(ckpt["schedulers"]["vae"])
-        start_epoch = int(ckpt["epoch"])
-        best = float("inf") if ckpt["best_metric"] is None else float(ckpt["best_metric"])
-        if ckpt.get("rng"):
-            restore_rng(ckpt["rng"])
-        logger.truncate_after(int(ckpt["step"]))
-        log.info("VAE: resumed from %s at epoch %d", last_path, start_epoch)
+    start_epoch, best = _resume(last_path, vae, opt, sched, logger, tcfg, device) if resuming else (0, float("inf"))
 
+    # Loop: an epoch of steps, then selection MPJPE, then best.pt (if better) and last.pt.
     step = start_epoch * tcfg.steps_per_epoch
     vae.train()
     bar = tqdm(total=tcfg.epochs * tcfg.steps_per_epoch, initial=step, desc="train meva VAE", unit="step",
                dynamic_ncols=True)
     t0, steps_run = time.monotonic(), 0
     for epoch in range(start_epoch, tcfg.epochs):
-        crops.set_epoch(epoch)
-        rng = np.random.default_rng([tcfg.seed, epoch])  # which crops: a function of (seed, epoch)
-        order = rng.integers(0, len(crops), size=(tcfg.steps_per_epoch, tcfg.batch_size))
-        sums: dict[str, float] = {}
-        for idx in order:
-            x = meva6d_batch(crops, idx).to(device)
-            recon, mu, logvar = vae(x)
-            losses = vae_loss(recon, x, mu, logvar, weights)
-            opt.zero_grad(set_to_none=True)
-            losses["loss"].backward()
-            torch.nn.utils.clip_grad_norm_(vae.parameters(), tcfg.grad_clip)
-            opt.step()
-            step += 1
-            steps_run += 1
-            bar.update(1)
-            for k, v in losses.items():
-                sums[k] = sums.get(k, 0.0) + float(v.detach())
+        train_row = _train_epoch(vae, crops, opt, tcfg, weights, epoch, device, bar)
+        step += tcfg.steps_per_epoch
+        steps_run += tcfg.steps_per_epoch
         sched.step()
-        train_row = {k: v / tcfg.steps_per_epoch for k, v in sums.items()}
         train_row["lr"] = opt.param_groups[0]["lr"]
         logger.log(step, "train", train_row)
         val_row = {}
@@ -285,7 +303,7 @@ def train_vae(cfg: dict, dataset, out_dir: str | Path, device: str = "cpu", resu
             metric = -float(epoch)
         is_best = metric < best
         best = min(best, metric)
-        common = dict(model_name=VAE_MODEL_NAME, model=vae, hparams=hparams, step=step, epoch=epoch + 1,
+        common = dict(model_name=VAE_MODEL_NAME, model=vae, hparams=net_cfg.to_dict(), step=step, epoch=epoch + 1,
                       best_metric=best, extra={"dataset": ds_name}, seed=tcfg.seed)
         if is_best:
             save_checkpoint(best_path, **common)
