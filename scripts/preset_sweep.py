@@ -79,7 +79,7 @@ def plot(table: pd.DataFrame, path: Path) -> None:
     runs = table[table["trained on"] != "-"]
     variants = list(dict.fromkeys(runs["trained on"]))
     models = list(dict.fromkeys(runs["model"]))
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.6))
     for ax, metric in zip(axes, ("MPJPE", "ACC-ERR")):
         width = 0.8 / (2 * len(models))
         for mi, model in enumerate(models):
@@ -87,16 +87,16 @@ def plot(table: pd.DataFrame, path: Path) -> None:
                 rows = runs[(runs["model"] == model) & runs["test"].str.startswith(test)]
                 values = [rows[rows["trained on"] == v][metric].mean() for v in variants]
                 offset = (2 * mi + ti) * width - 0.4 + width / 2
-                ax.bar([i + offset for i in range(len(variants))], values, width, hatch=hatch,
-                       label=f"{model} on {'CMU (same preset)' if test == 'cmu' else 'AIST++ (real)'}")
+                ax.bar([i + offset for i in range(len(variants))], values, width, hatch=hatch, color=f"C{mi}",
+                       edgecolor="white" if hatch else None, label=f"{model} on {'CMU (same preset)' if test == 'cmu' else 'AIST++ (real)'}")
         ax.set_xticks(range(len(variants)), variants)
         ax.set_title(f"{metric} [{'mm' if metric == 'MPJPE' else 'mm/frame²'}]")
         ax.set_xlabel("training benchmark (detector preset)")
     base = table[table["trained on"] == "-"]
     if len(base):
         axes[0].axhline(float(base["MPJPE"].iloc[0]), color="k", ls="--", lw=1, label="GT mean pose on AIST++")
-    axes[0].legend(fontsize=7)
-    fig.tight_layout()
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="lower center", ncol=4, fontsize=8, frameon=False)
+    fig.tight_layout(rect=(0, 0.13, 1, 1))
     fig.savefig(path, dpi=110)
 
 
