@@ -50,7 +50,8 @@ def main() -> None:
         hip_width_body.append(np.linalg.norm(lsp14[:, 2] - lsp14[:, 3], axis=-1))
         hip_width_det.append(np.linalg.norm(detector_lsp14[:, 2] - detector_lsp14[:, 3], axis=-1))
     result = score(preds, gts, get_protocol("aistpp-v1"))
-    print(f"{args.dataset} {args.split}: {len(preds)} tracks, {sum(len(p.joints_lsp14_m) for p in preds.values())} frames")
+    frames = sum(len(p.joints_lsp14_m) for p in preds.values())
+    print(f"{args.dataset} {args.split}: {len(preds)} tracks, {frames} frames")
     print(f"hip width: body {100 * np.concatenate(hip_width_body).mean():.1f} cm, "
           f"detector-defined {100 * np.concatenate(hip_width_det).mean():.1f} cm")
     for key in ("mpjpe", "pa_mpjpe", "acc_err"):

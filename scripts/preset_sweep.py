@@ -44,9 +44,14 @@ def train(model: str, variant: str, config: str, seed: int, out: Path) -> Path:
     cfg = [f"dataset_options.{dataset}.{k}={v}" for k, v in options.items()]
     cmd = ["posebench", "train", model, "--dataset", dataset, "--config", config, "--seed", str(seed),
            "--out", str(run_dir), "--overwrite"] + (["--cfg-options", " ".join(cfg)] if cfg else [])
+    run(cmd)
+    return best
+
+
+def run(cmd: list[str]) -> None:
+    """Echo and run one ``posebench`` command; a failure stops the script."""
     print("$", " ".join(cmd), flush=True)
     subprocess.run(cmd, check=True)
-    return best
 
 
 def summary(report) -> dict:
@@ -87,8 +92,9 @@ def plot(table: pd.DataFrame, path: Path) -> None:
                 rows = runs[(runs["model"] == model) & runs["test"].str.startswith(test)]
                 values = [rows[rows["trained on"] == v][metric].mean() for v in variants]
                 offset = (2 * mi + ti) * width - 0.4 + width / 2
+                label = f"{model} on {'CMU (same preset)' if test == 'cmu' else 'AIST++ (real)'}"
                 ax.bar([i + offset for i in range(len(variants))], values, width, hatch=hatch, color=f"C{mi}",
-                       edgecolor="white" if hatch else None, label=f"{model} on {'CMU (same preset)' if test == 'cmu' else 'AIST++ (real)'}")
+                       edgecolor="white" if hatch else None, label=label)
         ax.set_xticks(range(len(variants)), variants)
         ax.set_title(f"{metric} [{'mm' if metric == 'MPJPE' else 'mm/frame²'}]")
         ax.set_xlabel("training benchmark (detector preset)")

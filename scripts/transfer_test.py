@@ -24,12 +24,11 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
 import pandas as pd
-from preset_sweep import METRICS, VARIANTS, mean_pose_row, train
+from preset_sweep import METRICS, VARIANTS, mean_pose_row, run, train
 
 from posebench import get_protocol
 from posebench.api import default_config, run_eval
@@ -48,9 +47,7 @@ def trained(model: str, variant: str, config: str, seed: int, out: Path, share_p
         return train(model, variant, config, seed, out / f"seed{seed}")
     best = Run.of(model, "cmu", config, seed, default_config=default_config(model)).checkpoint
     if not best.is_file():
-        cmd = ["posebench", "train", model, "--config", config, "--seed", str(seed)]
-        print("$", " ".join(cmd), flush=True)
-        subprocess.run(cmd, check=True)
+        run(["posebench", "train", model, "--config", config, "--seed", str(seed)])
     return best
 
 
@@ -66,10 +63,8 @@ def meva_v1_on_the_v2_prior(config: str, seed: int, out: Path) -> Path:
         shutil.rmtree(run_dir)
     run_dir.mkdir(parents=True)
     shutil.copytree(prior, run_dir / "vae")
-    cmd = ["posebench", "train", "meva", "--dataset", "cmu-v1", "--config", config, "--seed", str(seed),
-           "--stage", "e2e", "--out", str(run_dir)]
-    print("$", " ".join(cmd), flush=True)
-    subprocess.run(cmd, check=True)
+    run(["posebench", "train", "meva", "--dataset", "cmu-v1", "--config", config, "--seed", str(seed),
+         "--stage", "e2e", "--out", str(run_dir)])
     return best
 
 

@@ -111,10 +111,15 @@ def _stats(ds):
     return measure([t for s in ds.splits() for t in ds.noise_tracks(s)])
 
 
+def _flat(stats: dict) -> dict:
+    """The statistics with ``autocorr`` spread into ``autocorr_<lag>`` keys (as presets name targets)."""
+    return {**stats, **{f"autocorr_{k}": v for k, v in stats["autocorr"].items()}}
+
+
 @pytest.mark.parametrize("preset", sorted(dn.PRESETS))
 def test_every_preset_holds_its_ranges(builds, preset):
     stats = _stats(builds[preset])
-    flat = {**stats, **{f"autocorr_{k}": v for k, v in stats["autocorr"].items()}}
+    flat = _flat(stats)
     for key, (lo, hi) in dn.get_preset(preset).targets.items():
         value = flat[key] if key != "err_pct_box" or preset != "gt" else flat["err_px"]
         assert lo - 1e-9 <= value <= hi + 1e-9, (preset, key, value, (lo, hi))
@@ -124,19 +129,14 @@ def test_every_preset_holds_its_ranges(builds, preset):
 
 def test_default_preset_matches_the_real_aistpp_detections(env, builds):
     """The calibration claim, measured the same way on both: the default preset's scale-free
-    statistics lie within 35% of the real AIST++ detections', its swap and outlier rates in 1-5%."""
+    statistics lie within 35% of the real AIST++ detections' (its absolute ranges, swap and outlier
+    rates included, are its ``targets``: test_every_preset_holds_its_ranges)."""
     from posebench.registry import load_dataset
 
-    sim = _stats(builds[dn.DEFAULT_PRESET])
-    real = measure(load_dataset("aistpp", env / "aistpp").noise_tracks("test"))
-    pairs = {"accel_to_err_ratio": (sim["accel_to_err_ratio"], real["accel_to_err_ratio"]),
-             "err_pct_box": (sim["err_pct_box"], real["err_pct_box"]),
-             "autocorr_1": (sim["autocorr"]["1"], real["autocorr"]["1"]),
-             "autocorr_5": (sim["autocorr"]["5"], real["autocorr"]["5"])}
-    for key, (s, r) in pairs.items():
-        assert abs(s / r - 1) <= 0.35, (key, s, r)
-    assert -0.65 <= sim["conf_err_spearman"] <= -0.35
-    assert 0.01 <= sim["swap_rate"] <= 0.05 and 0.01 <= sim["outlier_rate"] <= 0.05
+    sim = _flat(_stats(builds[dn.DEFAULT_PRESET]))
+    real = _flat(measure(load_dataset("aistpp", env / "aistpp").noise_tracks("test")))
+    for key in ("accel_to_err_ratio", "err_pct_box", "autocorr_1", "autocorr_5"):
+        assert abs(sim[key] / real[key] - 1) <= 0.35, (key, sim[key], real[key])
 
 
 def test_v1_and_v2_share_the_3d_motion(env, builds):

@@ -284,11 +284,11 @@ def train_vae(cfg: dict, dataset, out_dir: str | Path, device: str = "cpu", resu
     vae.train()
     bar = tqdm(total=tcfg.epochs * tcfg.steps_per_epoch, initial=step, desc="train meva VAE", unit="step",
                dynamic_ncols=True)
-    t0, steps_run = time.monotonic(), 0
+    hparams = net_cfg.to_dict()
+    t0 = time.monotonic()
     for epoch in range(start_epoch, tcfg.epochs):
         train_row = _train_epoch(vae, crops, opt, tcfg, weights, epoch, device, bar)
         step += tcfg.steps_per_epoch
-        steps_run += tcfg.steps_per_epoch
         sched.step()
         train_row["lr"] = opt.param_groups[0]["lr"]
         logger.log(step, "train", train_row)
@@ -303,7 +303,7 @@ def train_vae(cfg: dict, dataset, out_dir: str | Path, device: str = "cpu", resu
             metric = -float(epoch)
         is_best = metric < best
         best = min(best, metric)
-        common = dict(model_name=VAE_MODEL_NAME, model=vae, hparams=net_cfg.to_dict(), step=step, epoch=epoch + 1,
+        common = dict(model_name=VAE_MODEL_NAME, model=vae, hparams=hparams, step=step, epoch=epoch + 1,
                       best_metric=best, extra={"dataset": ds_name}, seed=tcfg.seed)
         if is_best:
             save_checkpoint(best_path, **common)
@@ -313,6 +313,7 @@ def train_vae(cfg: dict, dataset, out_dir: str | Path, device: str = "cpu", resu
     bar.close()
     logger.close()
     wall_s = time.monotonic() - t0
+    steps_run = step - start_epoch * tcfg.steps_per_epoch
 
     if not best_path.is_file():  # resumed after the last epoch had already been written
         raise PosebenchError(f"{best_path}: missing; rerun the VAE stage without --resume")
